@@ -1,0 +1,77 @@
+# Prediction Relay: the two commands are `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MVN       ?= mvn -B -q
+JAVA      ?= java
+PIPELINE  ?= local-spark
+ROWS      ?= 1000000
+DATA      ?= data/predictions
+TOPIC     ?= predictions
+PORT      ?= 9092
+BOOTSTRAP ?= 127.0.0.1:$(PORT)
+KAFKA_DIR ?= .local/kafka
+HEAP      ?= 4g
+
+CLASSPATH_FILE := target/classpath.txt
+BROKER_CP      := broker/target/classpath.txt
+RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
+PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
+
+.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test clean clean-data
+
+help:
+	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
+	@echo "make test           the whole test suite (unit and integration)"
+	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
+	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
+	@echo "make publish        run the pipeline only; make verify: the verifier only"
+	@echo "pipelines:          $$(ls pipelines | xargs)"
+
+build: $(CLASSPATH_FILE)
+	$(MVN) compile
+
+$(CLASSPATH_FILE): pom.xml
+	$(MVN) dependency:build-classpath -Dmdep.outputFile=$(CLASSPATH_FILE)
+
+$(BROKER_CP): broker/pom.xml
+	cd broker && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+broker-classpath: $(BROKER_CP)
+
+data: build
+	@if ls $(DATA)/*.parquet >/dev/null 2>&1; then \
+	  echo "using the Parquet files already in $(DATA) (make clean-data to regenerate)"; \
+	else \
+	  $(RUN_JAVA) io.predictionrelay.tools.GeneratePredictions --rows=$(ROWS) --output=$(DATA); \
+	fi
+
+broker-start: build $(BROKER_CP)
+	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker start --dir=$(KAFKA_DIR) --port=$(PORT) --classpathFile=$(BROKER_CP)
+
+broker-stop: build
+	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker stop --dir=$(KAFKA_DIR)
+
+broker-status: build
+	@$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker status --dir=$(KAFKA_DIR)
+
+publish: build
+	$(RUN_JAVA) io.predictionrelay.PublishPredictions --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(PIPELINE_ARGS)
+
+verify: build
+	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(if $(SINCE),--since=$(SINCE))
+
+# Verifies only what this run wrote, so earlier runs on the same topic do not count as duplicates.
+run: data broker-start
+	@since=$$(date +%s%3N); \
+	$(MAKE) --no-print-directory publish && $(MAKE) --no-print-directory verify SINCE=$$since
+
+test: $(BROKER_CP)
+	mvn -B verify
+
+clean-data:
+	rm -rf $(DATA)
+
+clean:
+	mvn -B -q clean
+	rm -rf broker/target

@@ -1,0 +1,124 @@
+package io.predictionrelay;
+
+import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.EncodedMessage;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.options.RunnerDefaults;
+import io.predictionrelay.transforms.AssignBucket;
+import io.predictionrelay.transforms.BatchIntoMessages;
+import io.predictionrelay.transforms.EncodeJson;
+import io.predictionrelay.transforms.PublishToKafka;
+import io.predictionrelay.transforms.ReadPredictions;
+import io.predictionrelay.transforms.WriteDeadLetters;
+import io.predictionrelay.transforms.WriteMessageFiles;
+import java.time.Duration;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * Publishes predictions from Parquet to Kafka: read → bucket → group → batch → encode → publish,
+ * with rows that cannot be published set aside as dead letters. No global ordering: each row's
+ * bucket comes from a hash of its id.
+ */
+public final class PublishPredictions {
+  private PublishPredictions() {}
+
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(PublishOptions.class);
+    PublishOptions options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(PublishOptions.class);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+      System.exit(2);
+      return;
+    }
+    RunnerDefaults.apply(options, args);
+    try {
+      RunSummary summary = run(options);
+      System.out.println(summary);
+      System.exit(summary.reconciles() ? 0 : 1);
+    } catch (LaunchException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  /**
+   * Checks the options, the broker and the input, then runs the pipeline to the end and returns
+   * its counts. Throws {@link LaunchException} before anything is sent when a check fails.
+   */
+  public static RunSummary run(PublishOptions options) {
+    RunPlan plan = RunPlan.checkOptions(options);
+    FileSystems.setDefaultPipelineOptions(options);
+    if (plan.sink() == RunPlan.Sink.KAFKA) {
+      prepareTopic(plan);
+    }
+    plan.describeInput();
+    System.out.println(plan.describe());
+
+    Pipeline pipeline = Pipeline.create(options);
+    buildPipeline(pipeline, plan);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    return RunSummary.of(result, plan.input().totalRows());
+  }
+
+  /** Wires the stages; tests call it on a TestPipeline. */
+  public static void buildPipeline(Pipeline pipeline, RunPlan plan) {
+    PublishOptions options = plan.options();
+    PCollectionTuple rows =
+        pipeline.apply(
+            "ReadPredictions",
+            ReadPredictions.from(plan.input()).withMaxMessageBytes(options.getMaxMessageBytes()));
+
+    PCollection<EncodedMessage> messages =
+        rows.get(ReadPredictions.PREDICTIONS)
+            .apply("AssignBucket", AssignBucket.into(plan.buckets()))
+            .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
+            .apply(
+                "BatchIntoMessages",
+                BatchIntoMessages.of(plan.input().schema())
+                    .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                    .withMaxBytes(options.getMaxMessageBytes()))
+            .apply("EncodeJson", EncodeJson.of(plan.input().schema()));
+
+    if (plan.sink() == RunPlan.Sink.KAFKA) {
+      messages.apply(
+          "PublishToKafka",
+          PublishToKafka.to(options.getTopic())
+              .withBootstrapServers(options.getBootstrapServers())
+              .withProducerConfig(plan.producerConfig()));
+    } else {
+      messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
+    }
+
+    PCollection<DeadLetter> deadLetters = rows.get(ReadPredictions.DEAD_LETTERS);
+    deadLetters.apply("WriteDeadLetters", WriteDeadLetters.to(options.getDeadLetterDir()));
+  }
+
+  private static void prepareTopic(RunPlan plan) {
+    PublishOptions options = plan.options();
+    try (KafkaTopics topics =
+        KafkaTopics.connect(
+            options.getBootstrapServers(),
+            plan.producerConfig(),
+            Duration.ofSeconds(options.getBrokerTimeoutSeconds()))) {
+      topics.ensureTopic(
+          options.getTopic(),
+          options.getCreateTopic(),
+          options.getPartitions(),
+          options.getReplicationFactor());
+      topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+    }
+  }
+
+}

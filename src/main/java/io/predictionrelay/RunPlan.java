@@ -1,0 +1,139 @@
+package io.predictionrelay;
+
+import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.transforms.AssignBucket;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a run will do, settled and checked before the pipeline is built: the options, the input as
+ * the Parquet footers describe it, the bucket count and the producer configuration. Every problem is
+ * a {@link LaunchException} naming the option, file or column.
+ */
+public final class RunPlan {
+  /** Where messages go. */
+  public enum Sink {
+    KAFKA,
+    FILES
+  }
+
+  /** The default rows per bucket is this many times the count cap: about 99.5% full messages. */
+  static final int ROWS_PER_BUCKET_PER_MESSAGE = 200;
+
+  private final PublishOptions options;
+  private final Sink sink;
+  private final Map<String, Object> producerConfig;
+  private ParquetInput input;
+  private int buckets;
+
+  private RunPlan(PublishOptions options, Sink sink, Map<String, Object> producerConfig) {
+    this.options = options;
+    this.sink = sink;
+    this.producerConfig = producerConfig;
+  }
+
+  /** Checks the options alone, with no I/O. */
+  public static RunPlan checkOptions(PublishOptions options) {
+    Sink sink;
+    try {
+      sink = Sink.valueOf(options.getSink().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException("--sink=" + options.getSink() + ": expected 'kafka' or 'files'");
+    }
+    requirePositive("maxPredictionsPerMessage", options.getMaxPredictionsPerMessage());
+    requirePositive("maxMessageBytes", options.getMaxMessageBytes());
+    if (options.getNumBuckets() < 0) {
+      throw new LaunchException("--numBuckets=" + options.getNumBuckets() + ": must be 0 (derive) or positive");
+    }
+    if (options.getRowsPerBucket() < 0) {
+      throw new LaunchException(
+          "--rowsPerBucket=" + options.getRowsPerBucket() + ": must be 0 (default) or positive");
+    }
+    Map<String, Object> producerConfig = Map.of();
+    if (sink == Sink.KAFKA) {
+      if (options.getTopic() == null || options.getTopic().isBlank()) {
+        throw new LaunchException("--topic is empty");
+      }
+      ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
+      producerConfig =
+          ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
+    }
+    return new RunPlan(options, sink, producerConfig);
+  }
+
+  /** Reads the footers of the input and settles the bucket count. */
+  public RunPlan describeInput() {
+    input = ParquetInput.describe(options.getInput());
+    int smallest = PredictionJson.smallestMessageSize(input.schema());
+    if (options.getMaxMessageBytes() < smallest) {
+      throw new LaunchException(
+          "--maxMessageBytes=" + options.getMaxMessageBytes() + " is below the smallest possible"
+              + " message of this schema (" + smallest + " bytes for one prediction)");
+    }
+    int rowsPerBucket =
+        options.getRowsPerBucket() > 0
+            ? options.getRowsPerBucket()
+            : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
+    buckets =
+        options.getNumBuckets() > 0
+            ? options.getNumBuckets()
+            : AssignBucket.bucketsFor(input.totalRows(), rowsPerBucket);
+    return this;
+  }
+
+  private static void requirePositive(String option, int value) {
+    if (value <= 0) {
+      throw new LaunchException("--" + option + "=" + value + ": must be positive");
+    }
+  }
+
+  public PublishOptions options() {
+    return options;
+  }
+
+  public Sink sink() {
+    return sink;
+  }
+
+  public ParquetInput input() {
+    return input;
+  }
+
+  public int buckets() {
+    return buckets;
+  }
+
+  public Map<String, Object> producerConfig() {
+    return producerConfig;
+  }
+
+  /** The effective configuration, printed once at start; secrets masked. */
+  public String describe() {
+    StringBuilder s = new StringBuilder();
+    s.append("input:        ").append(input.files().size()).append(" file(s) matching ")
+        .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows, ")
+        .append(input.schema().classCount()).append(" class columns\n");
+    if (!input.ignoredColumns().isEmpty()) {
+      s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
+    }
+    s.append("runner:       ").append(options.getRunner().getSimpleName()).append('\n');
+    s.append("buckets:      ").append(buckets).append(" (about ")
+        .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+    s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
+        .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes\n");
+    if (sink == Sink.KAFKA) {
+      s.append("kafka:        topic ").append(options.getTopic()).append(" at ")
+          .append(options.getBootstrapServers()).append('\n');
+      s.append("producer:     ").append(ProducerSettings.describe(producerConfig)).append('\n');
+    } else {
+      s.append("files:        ").append(options.getOutputDir()).append('\n');
+    }
+    s.append("dead letters: ").append(options.getDeadLetterDir());
+    return s.toString();
+  }
+
+}

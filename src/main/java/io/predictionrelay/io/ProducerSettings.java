@@ -1,0 +1,114 @@
+package io.predictionrelay.io;
+
+import io.predictionrelay.options.LaunchException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The producer configuration of a run, made in one place: safe defaults for delivery (all replicas
+ * acknowledge, idempotent, retried until the delivery timeout), then the user's
+ * {@code --producerConfig} over them, each property checked against Kafka's own definition.
+ */
+public final class ProducerSettings {
+  private static final Pattern HOST_PORT =
+      Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):([0-9]{1,5})");
+  private static final Pattern SECRET_KEY =
+      Pattern.compile(".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
+  /** Room for the key, the header and the record framing next to the largest value. */
+  private static final int RECORD_OVERHEAD_BYTES = 1024;
+
+  private ProducerSettings() {}
+
+  /** Defaults chosen for delivery first; batching and compression measured in docs/benchmarks.md. */
+  public static Map<String, Object> defaults(int maxMessageBytes) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.put(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Math.max(1024 * 1024, maxMessageBytes + RECORD_OVERHEAD_BYTES));
+    return config;
+  }
+
+  /** The defaults with {@code --producerConfig} applied over them. */
+  public static Map<String, Object> resolve(String producerConfig, int maxMessageBytes) {
+    Map<String, Object> config = defaults(maxMessageBytes);
+    config.putAll(parse(producerConfig));
+    return config;
+  }
+
+  /** Parses and checks {@code key=value[,key=value...]}. */
+  public static Map<String, String> parse(String spec) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    if (spec == null || spec.isBlank()) {
+      return properties;
+    }
+    ConfigDef definition = ProducerConfig.configDef();
+    for (String entry : spec.split(",")) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new LaunchException(
+            "--producerConfig: '" + entry.trim() + "' is not key=value");
+      }
+      String key = entry.substring(0, eq).trim();
+      String value = entry.substring(eq + 1).trim();
+      ConfigDef.ConfigKey known = definition.configKeys().get(key);
+      if (known == null) {
+        throw new LaunchException("--producerConfig: unknown producer property '" + key + "'");
+      }
+      try {
+        Object parsed = ConfigDef.parseType(key, value, known.type);
+        if (known.validator != null) {
+          known.validator.ensureValid(key, parsed);
+        }
+      } catch (ConfigException e) {
+        throw new LaunchException("--producerConfig: " + e.getMessage());
+      }
+      properties.put(key, value);
+    }
+    return properties;
+  }
+
+  /** Checks {@code host:port[,host:port...]}. */
+  public static void checkBootstrapServers(String servers) {
+    if (servers == null || servers.isBlank()) {
+      throw new LaunchException("--bootstrapServers is empty: expected host:port[,host:port...]");
+    }
+    for (String server : servers.split(",")) {
+      var m = HOST_PORT.matcher(server.trim());
+      int port = m.matches() ? Integer.parseInt(m.group(2)) : -1;
+      if (port < 1 || port > 65535) {
+        throw new LaunchException(
+            "--bootstrapServers: '" + server.trim() + "' is not host:port with a port 1-65535");
+      }
+    }
+  }
+
+  /** The configuration as text, secrets masked, for logs and the console. */
+  public static String describe(Map<String, ?> config) {
+    StringBuilder out = new StringBuilder();
+    new TreeMap<>(config)
+        .forEach(
+            (key, value) ->
+                out.append(out.length() == 0 ? "" : ", ")
+                    .append(key)
+                    .append('=')
+                    .append(isSecret(key) ? "******" : value));
+    return out.toString();
+  }
+
+  static boolean isSecret(String key) {
+    return SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
+  }
+}

@@ -1,0 +1,109 @@
+package io.predictionrelay.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.DeadLetter.Reason;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.model.PredictionSchema;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Turns an Avro record read with {@link ParquetInput#avroSchema()} (id first, then the class columns
+ * in order) into a {@link Prediction}, or into a {@link DeadLetter} when the row cannot be published:
+ * no id, a null or non-finite class value, or a single prediction larger than the message cap. The
+ * pipeline and the verifier share it, so they agree on which rows are publishable. Not thread-safe.
+ */
+public final class RecordConverter {
+  /** Receives the outcome of one conversion. */
+  public interface Sink {
+    void prediction(Prediction prediction);
+
+    void deadLetter(DeadLetter deadLetter);
+  }
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final PredictionSchema schema;
+  private final PredictionJson json;
+  private final long maxMessageBytes;
+
+  public RecordConverter(PredictionSchema schema, long maxMessageBytes) {
+    this.schema = schema;
+    this.json = new PredictionJson(schema);
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  public void convert(GenericRecord record, Sink sink) {
+    Object id = record.get(0);
+    if (id == null || id.toString().isEmpty()) {
+      sink.deadLetter(deadLetter(Reason.MISSING_ID, PredictionSchema.ID_COLUMN + " is "
+          + (id == null ? "null" : "empty"), record));
+      return;
+    }
+    List<String> columns = schema.classColumns();
+    double[] values = new double[columns.size()];
+    for (int i = 0; i < values.length; i++) {
+      Object value = record.get(i + 1);
+      if (value == null) {
+        sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, columns.get(i) + " is null", record));
+        return;
+      }
+      values[i] = ((Number) value).doubleValue();
+      if (!Double.isFinite(values[i])) {
+        sink.deadLetter(deadLetter(
+            Reason.NON_FINITE_CLASS_VALUE, columns.get(i) + " is " + values[i], record));
+        return;
+      }
+    }
+    Prediction prediction = new Prediction(id.toString(), values);
+    if (PredictionJson.messageSize(json.maxObjectSize(prediction), 1) > maxMessageBytes) {
+      long size = PredictionJson.messageSize(json.objectSize(prediction), 1);
+      if (size > maxMessageBytes) {
+        sink.deadLetter(deadLetter(Reason.PREDICTION_TOO_LARGE,
+            "alone it encodes to " + size + " bytes, over --maxMessageBytes=" + maxMessageBytes,
+            record));
+        return;
+      }
+    }
+    sink.prediction(prediction);
+  }
+
+  private DeadLetter deadLetter(Reason reason, String detail, GenericRecord record) {
+    return new DeadLetter(reason, detail, toJson(record));
+  }
+
+  /** The record as a JSON object; non-finite numbers are written as strings ("NaN"). */
+  private String toJson(GenericRecord record) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator gen = JSON.createGenerator(out)) {
+      gen.writeStartObject();
+      Object id = record.get(0);
+      gen.writeFieldName(PredictionSchema.ID_COLUMN);
+      if (id == null) {
+        gen.writeNull();
+      } else {
+        gen.writeString(id.toString());
+      }
+      List<String> columns = schema.classColumns();
+      for (int i = 0; i < columns.size(); i++) {
+        Object value = record.get(i + 1);
+        gen.writeFieldName(columns.get(i));
+        if (value == null) {
+          gen.writeNull();
+        } else {
+          gen.writeNumber(((Number) value).doubleValue());
+        }
+      }
+      gen.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,108 @@
+package io.predictionrelay.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Everything a run of {@link io.predictionrelay.PublishPredictions} can be told. */
+public interface PublishOptions extends PipelineOptions {
+
+  @Description(
+      "Parquet input: a file, a directory, or a glob such as data/*.parquet; local or any file system"
+          + " Beam knows (hdfs://, gs://, s3:// with the matching Beam module).")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Where messages go: 'kafka', or 'files' for a dry run that writes JSON Lines.")
+  @Default.String("kafka")
+  String getSink();
+
+  void setSink(String value);
+
+  @Description("Kafka topic to publish to.")
+  @Default.String("predictions")
+  String getTopic();
+
+  void setTopic(String value);
+
+  @Description("Kafka bootstrap servers, host:port[,host:port...].")
+  @Default.String("127.0.0.1:9092")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description(
+      "Extra or overriding Kafka producer properties: key=value[,key=value...]. Checked against"
+          + " the producer's own configuration definition.")
+  @Default.String("")
+  String getProducerConfig();
+
+  void setProducerConfig(String value);
+
+  @Description("Create the topic if it does not exist.")
+  @Default.Boolean(true)
+  boolean getCreateTopic();
+
+  void setCreateTopic(boolean value);
+
+  @Description("Partitions of a topic this run creates.")
+  @Default.Integer(6)
+  int getPartitions();
+
+  void setPartitions(int value);
+
+  @Description("Replication factor of a topic this run creates.")
+  @Default.Integer(1)
+  int getReplicationFactor();
+
+  void setReplicationFactor(int value);
+
+  @Description("Most predictions in one message.")
+  @Default.Integer(10)
+  int getMaxPredictionsPerMessage();
+
+  void setMaxPredictionsPerMessage(int value);
+
+  @Description("Most bytes of JSON in one message value.")
+  @Default.Integer(1_000_000)
+  int getMaxMessageBytes();
+
+  void setMaxMessageBytes(int value);
+
+  @Description(
+      "Number of buckets G. 0 (the default) derives it from the row count in the Parquet footers:"
+          + " ceil(rows / rowsPerBucket).")
+  @Default.Integer(0)
+  int getNumBuckets();
+
+  void setNumBuckets(int value);
+
+  @Description(
+      "Average rows per bucket when numBuckets is derived. 0 (the default) means 200 x"
+          + " maxPredictionsPerMessage, which leaves about 99.5% of messages full.")
+  @Default.Integer(0)
+  int getRowsPerBucket();
+
+  void setRowsPerBucket(int value);
+
+  @Description("Directory for dead letters: JSON Lines of rows that cannot be published, with why.")
+  @Default.String("dead-letters")
+  String getDeadLetterDir();
+
+  void setDeadLetterDir(String value);
+
+  @Description("Directory the 'files' sink writes messages to, as JSON Lines.")
+  @Default.String("messages")
+  String getOutputDir();
+
+  void setOutputDir(String value);
+
+  @Description("Seconds to wait for the Kafka cluster to answer before giving up at launch.")
+  @Default.Integer(30)
+  int getBrokerTimeoutSeconds();
+
+  void setBrokerTimeoutSeconds(int value);
+}
