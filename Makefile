@@ -13,6 +13,9 @@ BOOTSTRAP ?= 127.0.0.1:$(PORT)
 KAFKA_DIR ?= .local/kafka
 HEAP      ?= 4g
 
+# Spark binds its web UI to SPARK_LOCAL_IP, else to every interface: keep everything on loopback.
+export SPARK_LOCAL_IP := 127.0.0.1
+
 CLASSPATH_FILE := target/classpath.txt
 BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))

@@ -136,6 +136,7 @@ public final class ParquetInput implements Serializable {
     MatchResult.Metadata metadata = FileSystems.matchSingleFileSpec(file);
     Configuration conf = new Configuration(false);
     AvroReadSupport.setRequestedProjection(conf, avroSchema());
+    AvroReadSupport.setAvroReadSchema(conf, avroSchema());
     try (ParquetReader<GenericRecord> reader =
         AvroParquetReader.<GenericRecord>builder(
                 new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()))
@@ -160,6 +161,9 @@ public final class ParquetInput implements Serializable {
     try {
       MatchResult result = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
       if (result.status() == MatchResult.Status.NOT_FOUND) {
+        throw new LaunchException("--input " + pattern + ": no such file or directory");
+      }
+      if (result.metadata().isEmpty() && !FileSystems.hasGlobWildcard(spec)) {
         throw new LaunchException("--input " + pattern + ": no such file or directory");
       }
       List<MatchResult.Metadata> files = new ArrayList<>();

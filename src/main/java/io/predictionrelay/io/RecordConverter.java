@@ -11,11 +11,11 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Turns an Avro record read with {@link ParquetInput#avroSchema()} (id first, then the class columns
- * in order) into a {@link Prediction}, or into a {@link DeadLetter} when the row cannot be published:
+ * Turns an Avro record holding {@code id_client} and the class columns of a schema into a {@link Prediction}, or into a {@link DeadLetter} when the row cannot be published:
  * no id, a null or non-finite class value, or a single prediction larger than the message cap. The
  * pipeline and the verifier share it, so they agree on which rows are publishable. Not thread-safe.
  */
@@ -32,6 +32,8 @@ public final class RecordConverter {
   private final PredictionSchema schema;
   private final PredictionJson json;
   private final long maxMessageBytes;
+  private Schema lastSchema;
+  private int[] lastPositions;
 
   public RecordConverter(PredictionSchema schema, long maxMessageBytes) {
     this.schema = schema;
@@ -40,7 +42,8 @@ public final class RecordConverter {
   }
 
   public void convert(GenericRecord record, Sink sink) {
-    Object id = record.get(0);
+    int[] at = positions(record.getSchema());
+    Object id = record.get(at[0]);
     if (id == null || id.toString().isEmpty()) {
       sink.deadLetter(deadLetter(Reason.MISSING_ID, PredictionSchema.ID_COLUMN + " is "
           + (id == null ? "null" : "empty"), record));
@@ -49,7 +52,7 @@ public final class RecordConverter {
     List<String> columns = schema.classColumns();
     double[] values = new double[columns.size()];
     for (int i = 0; i < values.length; i++) {
-      Object value = record.get(i + 1);
+      Object value = record.get(at[i + 1]);
       if (value == null) {
         sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, columns.get(i) + " is null", record));
         return;
@@ -74,6 +77,21 @@ public final class RecordConverter {
     sink.prediction(prediction);
   }
 
+  /** Field positions of the id and each class column, looked up once per record schema. */
+  private int[] positions(Schema recordSchema) {
+    if (recordSchema != lastSchema) {
+      List<String> columns = schema.classColumns();
+      int[] at = new int[columns.size() + 1];
+      at[0] = recordSchema.getField(PredictionSchema.ID_COLUMN).pos();
+      for (int i = 0; i < columns.size(); i++) {
+        at[i + 1] = recordSchema.getField(columns.get(i)).pos();
+      }
+      lastSchema = recordSchema;
+      lastPositions = at;
+    }
+    return lastPositions;
+  }
+
   private DeadLetter deadLetter(Reason reason, String detail, GenericRecord record) {
     return new DeadLetter(reason, detail, toJson(record));
   }
@@ -82,8 +100,9 @@ public final class RecordConverter {
   private String toJson(GenericRecord record) {
     StringWriter out = new StringWriter();
     try (JsonGenerator gen = JSON.createGenerator(out)) {
+      int[] at = positions(record.getSchema());
       gen.writeStartObject();
-      Object id = record.get(0);
+      Object id = record.get(at[0]);
       gen.writeFieldName(PredictionSchema.ID_COLUMN);
       if (id == null) {
         gen.writeNull();
@@ -92,7 +111,7 @@ public final class RecordConverter {
       }
       List<String> columns = schema.classColumns();
       for (int i = 0; i < columns.size(); i++) {
-        Object value = record.get(i + 1);
+        Object value = record.get(at[i + 1]);
         gen.writeFieldName(columns.get(i));
         if (value == null) {
           gen.writeNull();

@@ -6,7 +6,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /**
  * Runner settings a user would otherwise trip on, applied in one place before the pipeline runs:
  * on the Spark runner, {@code local[*]} instead of Beam's {@code local[4]}, and a local Spark that
- * binds to 127.0.0.1 only. Anything set explicitly (arguments or {@code spark.*} system properties,
+ * binds to 127.0.0.1 only (its web UI only when {@code SPARK_LOCAL_IP=127.0.0.1}, as the Makefile
+ * sets it, since the UI otherwise listens on every interface). Anything set explicitly (arguments or {@code spark.*} system properties,
  * as spark-submit sets them) wins.
  */
 public final class RunnerDefaults {
@@ -25,6 +26,10 @@ public final class RunnerDefaults {
     if (master.startsWith("local") || master.contains("127.0.0.1") || master.contains("localhost")) {
       setIfAbsent("spark.driver.host", "127.0.0.1");
       setIfAbsent("spark.driver.bindAddress", "127.0.0.1");
+      // Spark's web UI binds to SPARK_LOCAL_IP or else every interface; only serve it on loopback.
+      if (!"127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
+        setIfAbsent("spark.ui.enabled", "false");
+      }
     }
     setIfAbsent("spark.ui.showConsoleProgress", "true");
   }

@@ -21,6 +21,8 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroReadSupport;
 
 /**
  * Reads the validated Parquet files of a {@link ParquetInput} with ParquetIO and converts each Avro
@@ -54,12 +56,17 @@ public final class ReadPredictions extends PTransform<PBegin, PCollectionTuple> 
   @Override
   public PCollectionTuple expand(PBegin begin) {
     Schema schema = input.avroSchema();
+    // Records come in this schema's column order, whatever each file's order.
+    Configuration readSchema = new Configuration(false);
+    AvroReadSupport.setAvroReadSchema(readSchema, schema);
     PCollectionTuple rows =
         begin
             .apply("ListFiles", Create.of(input.files()).withCoder(StringUtf8Coder.of()))
             .apply("MatchFiles", FileIO.matchAll())
             .apply("OpenFiles", FileIO.readMatches())
-            .apply("ReadParquet", ParquetIO.readFiles(schema).withProjection(schema, schema))
+            .apply(
+                "ReadParquet",
+                ParquetIO.readFiles(schema).withProjection(schema, schema).withConfiguration(readSchema))
             .apply(
                 "ToPredictions",
                 ParDo.of(new ToPredictionFn(input.schema(), maxMessageBytes))

@@ -1,0 +1,130 @@
+package io.predictionrelay;
+
+import static io.predictionrelay.testing.ParquetFixtures.row;
+import static io.predictionrelay.testing.ParquetFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.testing.TestPipelines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline on the Direct runner, with the files sink standing in for Kafka. */
+class PublishPredictionsTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  @TempDir Path dir;
+
+  private Path input() throws IOException {
+    Path input = Files.createDirectories(dir.resolve("input"));
+    List<Map<String, Object>> first = new ArrayList<>();
+    List<Map<String, Object>> second = new ArrayList<>();
+    for (int i = 0; i < 137; i++) {
+      (i % 2 == 0 ? first : second).add(row(String.format("client-%03d", i), i / 137.0, 1 - i / 137.0));
+    }
+    Map<String, Object> nan = row("bad-nan", Double.NaN, 0.5);
+    Map<String, Object> noId = new HashMap<>(row("x", 0.5, 0.5));
+    noId.put("id_client", null);
+    second.add(nan);
+    second.add(noId);
+    write(input.resolve("a.parquet"), NULLABLE_ID, first);
+    write(input.resolve("b.parquet"), NULLABLE_ID, second);
+    return input;
+  }
+
+  private static final org.apache.avro.Schema NULLABLE_ID =
+      io.predictionrelay.testing.ParquetFixtures.schema("id_client: string?", "class_0: double", "class_1: double");
+
+  private RunResult run(Path input, String out) {
+    PublishOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve(out),
+                "--deadLetterDir=" + dir.resolve(out + "-dead"), "--numBuckets=5")
+            .as(PublishOptions.class);
+    RunPlan plan = RunPlan.checkOptions(options).describeInput();
+    TestPipeline pipeline = TestPipelines.create();
+    PublishPredictions.buildPipeline(pipeline, plan);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    return new RunResult(RunSummary.of(result, plan.input().totalRows()), lines(dir.resolve(out)),
+        lines(dir.resolve(out + "-dead")));
+  }
+
+  private record RunResult(RunSummary summary, Set<String> messages, Set<String> deadLetters) {}
+
+  private static Set<String> lines(Path directory) {
+    try (Stream<Path> files = Files.list(directory)) {
+      Set<String> lines = new TreeSet<>();
+      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+        lines.addAll(Files.readAllLines(f));
+      }
+      return lines;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void publishesEveryValidRowOnceInCappedMessagesAndReconciles() throws IOException {
+    RunResult run = run(input(), "out");
+
+    Map<String, JsonNode> received = new HashMap<>();
+    Set<String> keys = new TreeSet<>();
+    for (String line : run.messages()) {
+      JsonNode message = MAPPER.readTree(line);
+      assertTrue(keys.add(message.get("key").asText()), "duplicate key " + line);
+      JsonNode value = message.get("value");
+      assertTrue(value.size() >= 1 && value.size() <= 10, line);
+      assertEquals(value.size(), message.get("predictions").asInt());
+      for (JsonNode object : value) {
+        assertEquals(null, received.put(object.get("id_client").asText(), object), "twice: " + object);
+      }
+    }
+    assertEquals(137, received.size());
+    for (int i = 0; i < 137; i++) {
+      JsonNode object = received.get(String.format("client-%03d", i));
+      assertEquals(i / 137.0, object.get("class_0").doubleValue());
+      assertEquals(1 - i / 137.0, object.get("class_1").doubleValue());
+      assertEquals(3, object.size());
+    }
+
+    assertEquals(2, run.deadLetters().size());
+    assertTrue(run.deadLetters().stream().anyMatch(l -> l.startsWith("{\"reason\":\"MISSING_ID\"")));
+    assertTrue(run.deadLetters().stream().anyMatch(l -> l.startsWith("{\"reason\":\"NON_FINITE_CLASS_VALUE\"")));
+
+    RunSummary summary = run.summary();
+    assertEquals(139, summary.expectedRows());
+    assertEquals(139, summary.rowsRead());
+    assertEquals(137, summary.predictions());
+    assertEquals(1, summary.deadLetters().get(DeadLetter.Reason.MISSING_ID));
+    assertEquals(1, summary.deadLetters().get(DeadLetter.Reason.NON_FINITE_CLASS_VALUE));
+    assertEquals(run.messages().size(), summary.messages());
+    assertTrue(summary.reconciles(), summary.toString());
+  }
+
+  @Test
+  void twoRunsOverTheSameInputYieldTheSameMessages() throws IOException {
+    Path input = input();
+    RunResult first = run(input, "first");
+    RunResult second = run(input, "second");
+    assertEquals(first.messages(), second.messages());
+    assertEquals(first.deadLetters(), second.deadLetters());
+    assertTrue(first.messages().size() >= 14);
+  }
+}

@@ -1,0 +1,62 @@
+package io.predictionrelay;
+
+import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
+import static io.predictionrelay.testing.ParquetFixtures.row;
+import static io.predictionrelay.testing.ParquetFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.PublishOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunPlanTest {
+  @TempDir Path dir;
+
+  private static PublishOptions options(String... args) {
+    return PipelineOptionsFactory.fromArgs(args).as(PublishOptions.class);
+  }
+
+  private static void assertRejected(String option, String... args) {
+    LaunchException e =
+        assertThrows(LaunchException.class, () -> RunPlan.checkOptions(options(args)).describeInput());
+    assertTrue(e.getMessage().contains(option), "'" + e.getMessage() + "' should name " + option);
+  }
+
+  @Test
+  void rejectsBadOptionsBeforeReadingAnything() {
+    assertRejected("--maxPredictionsPerMessage", "--input=x", "--maxPredictionsPerMessage=0");
+    assertRejected("--maxMessageBytes", "--input=x", "--maxMessageBytes=-5");
+    assertRejected("--sink", "--input=x", "--sink=s3");
+    assertRejected("--bootstrapServers", "--input=x", "--bootstrapServers=nohost");
+    assertRejected("--producerConfig", "--input=x", "--producerConfig=no.such.property=1");
+    assertRejected("--producerConfig", "--input=x", "--producerConfig=batch.size=big");
+    assertRejected("--numBuckets", "--input=x", "--numBuckets=-1");
+  }
+
+  @Test
+  void rejectsAByteCapBelowTheSmallestPrediction() throws IOException {
+    write(dir.resolve("p.parquet"), predictionSchema(30), List.of(row("x", new double[30])));
+    assertRejected("--maxMessageBytes", "--input=" + dir, "--maxMessageBytes=100");
+  }
+
+  @Test
+  void derivesBucketsFromFooterRowCount() throws IOException {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 4001; i++) {
+      rows.add(row("id" + i, 0.5));
+    }
+    write(dir.resolve("p.parquet"), predictionSchema(1), rows);
+    assertEquals(3, RunPlan.checkOptions(options("--input=" + dir)).describeInput().buckets());
+    assertEquals(401, RunPlan.checkOptions(options("--input=" + dir, "--rowsPerBucket=10")).describeInput().buckets());
+    assertEquals(7, RunPlan.checkOptions(options("--input=" + dir, "--numBuckets=7")).describeInput().buckets());
+  }
+}

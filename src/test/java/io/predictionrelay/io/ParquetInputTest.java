@@ -1,0 +1,131 @@
+package io.predictionrelay.io;
+
+import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
+import static io.predictionrelay.testing.ParquetFixtures.row;
+import static io.predictionrelay.testing.ParquetFixtures.schema;
+import static io.predictionrelay.testing.ParquetFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.predictionrelay.options.LaunchException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ParquetInputTest {
+  @TempDir Path dir;
+
+  private String error(String pattern) {
+    LaunchException e = assertThrows(LaunchException.class, () -> ParquetInput.describe(pattern));
+    assertEquals(1, e.getMessage().lines().count(), "one line: " + e.getMessage());
+    return e.getMessage();
+  }
+
+  private void assertError(String pattern, String... parts) {
+    String message = error(pattern);
+    for (String part : parts) {
+      assertTrue(message.contains(part), "'" + message + "' should name " + part);
+    }
+  }
+
+  @Test
+  void describesFilesSchemaAndRowCountFromFooters() throws IOException {
+    write(dir.resolve("a.parquet"), predictionSchema(12), List.of(row("x", new double[12]), row("y", new double[12])));
+    write(dir.resolve("b.parquet"), predictionSchema(12), List.of(row("z", new double[12])));
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    assertEquals(2, input.files().size());
+    assertEquals(3, input.totalRows());
+    assertEquals(12, input.schema().classCount());
+    // ordered by n, not as text: class_2 before class_10
+    assertEquals("class_2", input.schema().classColumns().get(2));
+    assertEquals("class_10", input.schema().classColumns().get(10));
+    assertEquals(13, input.avroSchema().getFields().size());
+  }
+
+  @Test
+  void classColumnsAreOrderedByNumberWhateverTheFileOrder() throws IOException {
+    write(dir.resolve("a.parquet"),
+        schema("class_10: double", "model: string", "id_client: string", "class_9: float", "class_0: long"),
+        List.of(Map.of("class_10", 1.0, "model", "m", "id_client", "x", "class_9", 0.5f, "class_0", 3L)));
+    ParquetInput input = ParquetInput.describe(dir.resolve("a.parquet").toString());
+    assertEquals(List.of("class_0", "class_9", "class_10"), input.schema().classColumns());
+    assertEquals(List.of("model"), input.ignoredColumns());
+  }
+
+  @Test
+  void missingPath() {
+    assertError(dir.resolve("nope").toString(), "--input", "nope", "no such file");
+  }
+
+  @Test
+  void patternMatchingNothing() {
+    assertError(dir.resolve("*.parquet").toString(), "--input", "no file matches");
+  }
+
+  @Test
+  void emptyDirectory() {
+    assertError(dir.toString(), dir.toString(), "no .parquet files");
+  }
+
+  @Test
+  void fileThatIsNotParquet() throws IOException {
+    Path file = Files.writeString(dir.resolve("notes.parquet"), "id_client,class_0\nx,0.1\n");
+    assertError(file.toString(), "notes.parquet", "not a readable Parquet file");
+  }
+
+  @Test
+  void truncatedParquetFile() throws IOException {
+    Path file = write(dir.resolve("t.parquet"), predictionSchema(3), List.of(row("x", 0.1, 0.2, 0.7)));
+    byte[] bytes = Files.readAllBytes(file);
+    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 20));
+    assertError(file.toString(), "t.parquet", "truncated");
+  }
+
+  @Test
+  void noIdColumn() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("client: string", "class_0: double"), List.of());
+    assertError(file.toString(), "f.parquet", "no id_client column");
+  }
+
+  @Test
+  void idThatIsNotAString() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: long", "class_0: double"), List.of());
+    assertError(file.toString(), "f.parquet", "column id_client", "expected a string");
+  }
+
+  @Test
+  void classColumnThatIsNotNumeric() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: string", "class_0: double", "class_1: string"), List.of());
+    assertError(file.toString(), "f.parquet", "column class_1", "expected a number");
+  }
+
+  @Test
+  void noClassColumns() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: string", "score: double"), List.of());
+    assertError(file.toString(), "f.parquet", "no class_<n> columns");
+  }
+
+  @Test
+  void classColumnWithLeadingZero() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: string", "class_01: double"), List.of());
+    assertError(file.toString(), "f.parquet", "class_01");
+  }
+
+  @Test
+  void filesWithDifferentSchemas() throws IOException {
+    write(dir.resolve("a.parquet"), predictionSchema(3), List.of());
+    write(dir.resolve("b.parquet"), predictionSchema(4), List.of());
+    assertError(dir.toString(), "b.parquet", "differs from", "a.parquet");
+  }
+
+  @Test
+  void nullableColumnsAreAccepted() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: string?", "class_0: double?"), List.of());
+    assertEquals(1, ParquetInput.describe(file.toString()).schema().classCount());
+  }
+}

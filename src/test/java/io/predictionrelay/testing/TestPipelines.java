@@ -1,0 +1,13 @@
+package io.predictionrelay.testing;
+
+import org.apache.beam.sdk.testing.TestPipeline;
+
+/** Beam 2.62 has no JUnit 5 extension: tests create their pipeline with this in {@code @BeforeEach}. */
+public final class TestPipelines {
+  private TestPipelines() {}
+
+  /** A TestPipeline on the Direct runner that runs outside a JUnit 4 rule and checks its PAsserts. */
+  public static TestPipeline create() {
+    return TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  }
+}

@@ -1,0 +1,129 @@
+package io.predictionrelay.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionCoder;
+import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.testing.TestPipelines;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BatchIntoMessagesTest {
+  private static final PredictionSchema SCHEMA = PredictionSchema.withClasses(2);
+  private TestPipeline pipeline;
+
+  @BeforeEach
+  void createPipeline() {
+    pipeline = TestPipelines.create();
+  }
+
+  /** Rows p00..p(n-1), given to the transform in reverse so that ordering is tested too. */
+  private static List<Prediction> rows(int n) {
+    List<Prediction> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(new Prediction(String.format("p%02d", i), new double[] {i / 100.0, 1 - i / 100.0}));
+    }
+    return rows;
+  }
+
+  private PCollection<MessageBatch> batch(BatchIntoMessages transform, int bucket, List<Prediction> rows) {
+    List<Prediction> shuffled = new ArrayList<>(rows);
+    Collections.reverse(shuffled);
+    return pipeline
+        .apply(
+            Create.of(KV.<Integer, Iterable<Prediction>>of(bucket, shuffled))
+                .withCoder(KvCoder.of(VarIntCoder.of(), IterableCoder.of(PredictionCoder.of()))))
+        .apply(transform);
+  }
+
+  @Test
+  void bucketOfExactlyTenIsOneMessage() {
+    List<Prediction> rows = rows(10);
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 4, rows))
+        .containsInAnyOrder(new MessageBatch(4, 0, rows));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void bucketOfElevenIsTenThenOne() {
+    List<Prediction> rows = rows(11);
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 4, rows))
+        .containsInAnyOrder(
+            new MessageBatch(4, 0, rows.subList(0, 10)), new MessageBatch(4, 1, rows.subList(10, 11)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void bucketOfOneIsOneMessage() {
+    List<Prediction> rows = rows(1);
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 9, rows))
+        .containsInAnyOrder(new MessageBatch(9, 0, rows));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void byteCapSplitsBeforeTheCountCap() {
+    List<Prediction> rows = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      rows.add(new Prediction("p" + i, new double[] {0.25, 0.75})); // all the same size
+    }
+    PredictionJson json = new PredictionJson(SCHEMA);
+    // Room for exactly three objects: a fourth would pass the cap.
+    long three = PredictionJson.messageSize(
+        json.objectSize(rows.get(0)) + json.objectSize(rows.get(1)) + json.objectSize(rows.get(2)), 3);
+    int cap = (int) three;
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxBytes(cap), 1, rows))
+        .containsInAnyOrder(
+            new MessageBatch(1, 0, rows.subList(0, 3)),
+            new MessageBatch(1, 1, rows.subList(3, 6)),
+            new MessageBatch(1, 2, rows.subList(6, 7)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void countCapIsConfigurable() {
+    List<Prediction> rows = rows(5);
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(2), 0, rows))
+        .containsInAnyOrder(
+            new MessageBatch(0, 0, rows.subList(0, 2)),
+            new MessageBatch(0, 1, rows.subList(2, 4)),
+            new MessageBatch(0, 2, rows.subList(4, 5)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void repeatedIdsAreOrderedByValues() {
+    Prediction low = new Prediction("same", new double[] {0.1, 0.9});
+    Prediction high = new Prediction("same", new double[] {0.2, 0.8});
+    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(1), 2, List.of(low, high)))
+        .containsInAnyOrder(new MessageBatch(2, 0, List.of(low)), new MessageBatch(2, 1, List.of(high)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void aPredictionOverTheCapIsAnError() {
+    batch(BatchIntoMessages.of(SCHEMA).withMaxBytes(20), 0, rows(1));
+    assertThrows(PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
+  }
+
+  @Test
+  void rejectsNonPositiveCaps() {
+    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxPredictions(0));
+    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxBytes(-1));
+  }
+}

@@ -1,0 +1,45 @@
+package io.predictionrelay.transforms;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.predictionrelay.model.EncodedMessage;
+import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.testing.TestPipelines;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EncodeJsonTest {
+  private TestPipeline pipeline;
+
+  @BeforeEach
+  void createPipeline() {
+    pipeline = TestPipelines.create();
+  }
+
+  @Test
+  void encodesEachMessageUnderItsId() {
+    MessageBatch first =
+        new MessageBatch(3, 0, List.of(new Prediction("a", new double[] {0.25, 0.75})));
+    MessageBatch second =
+        new MessageBatch(
+            3, 1,
+            List.of(new Prediction("b", new double[] {1, 0}), new Prediction("c", new double[] {0.5, 0.5})));
+    PAssert.that(
+            pipeline
+                .apply(Create.of(first, second).withCoder(MessageBatch.Coder.of()))
+                .apply(EncodeJson.of(PredictionSchema.withClasses(2))))
+        .containsInAnyOrder(
+            new EncodedMessage("3-0", 1,
+                "[{\"id_client\":\"a\",\"class_0\":0.25,\"class_1\":0.75}]".getBytes(UTF_8)),
+            new EncodedMessage("3-1", 2,
+                ("[{\"id_client\":\"b\",\"class_0\":1.0,\"class_1\":0.0},"
+                        + "{\"id_client\":\"c\",\"class_0\":0.5,\"class_1\":0.5}]").getBytes(UTF_8)));
+    pipeline.run().waitUntilFinish();
+  }
+}
