@@ -1,0 +1,75 @@
+package io.predictionrelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.tools.GeneratePredictions;
+import io.predictionrelay.tools.VerifyTopic;
+import java.nio.file.Path;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Generated Parquet → the pipeline on a real runner → a real Kafka broker → consumed back and
+ * reconciled row by row with the input.
+ */
+class EndToEndIT {
+  private static final int ROWS = 30_000;
+
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    GeneratePredictions.builder(dir.resolve("input")).rows(ROWS).classes(30).files(3).seed(5).build().run();
+  }
+
+  private void publishAndVerify(String topic, String... runnerArgs) throws Exception {
+    String[] args = {
+      "--input=" + dir.resolve("input"),
+      "--bootstrapServers=" + KAFKA.bootstrapServers(),
+      "--topic=" + topic,
+      "--partitions=3",
+      "--deadLetterDir=" + dir.resolve(topic + "-dead"),
+    };
+    String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(runnerArgs))
+        .toArray(String[]::new);
+    PublishOptions options = PipelineOptionsFactory.fromArgs(all).as(PublishOptions.class);
+    io.predictionrelay.options.RunnerDefaults.apply(options, all);
+
+    RunSummary summary = PublishPredictions.run(options);
+    assertTrue(summary.reconciles(), summary.toString());
+    assertEquals(ROWS, summary.predictions());
+    assertEquals(0, summary.deadLettered());
+
+    VerifyTopic.Report report =
+        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(ROWS, report.expected);
+    assertEquals(ROWS, report.received);
+    assertEquals(0, report.missing);
+    assertEquals(0, report.duplicatedPredictions);
+    assertEquals(0, report.duplicatedMessages);
+    assertEquals(0, report.overCountCap);
+    assertEquals(0, report.overByteCap);
+    assertEquals(0, report.mismatched);
+    assertEquals(summary.messages(), report.messages);
+    // 30,000 rows in ceil(30,000 / 2,000) = 15 buckets: all messages full but at most one per bucket.
+    assertTrue(report.messages <= ROWS / 10 + 15, "messages: " + report.messages);
+  }
+
+  @Test
+  void directRunner() throws Exception {
+    publishAndVerify("e2e-direct", "--runner=DirectRunner");
+  }
+
+  @Test
+  void sparkRunnerLocal() throws Exception {
+    publishAndVerify("e2e-spark", "--runner=SparkRunner", "--sparkMaster=local[2]");
+  }
+}
