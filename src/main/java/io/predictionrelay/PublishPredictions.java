@@ -1,6 +1,7 @@
 package io.predictionrelay;
 
 import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.Prediction;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
@@ -30,6 +32,10 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  */
 public final class PublishPredictions {
   private PublishPredictions() {}
+
+  /** A transform between encoding and publishing; for tests only. */
+  abstract static class MessageHook
+      extends PTransform<PCollection<EncodedMessage>, PCollection<EncodedMessage>> {}
 
   public static void main(String[] args) {
     PipelineOptionsFactory.register(PublishOptions.class);
@@ -44,12 +50,24 @@ public final class PublishPredictions {
     RunnerDefaults.apply(options, args);
     try {
       RunSummary summary = run(options);
+      System.out.println();
       System.out.println(summary);
       System.exit(summary.reconciles() ? 0 : 1);
     } catch (LaunchException e) {
       System.err.println("error: " + e.getMessage());
       System.exit(2);
+    } catch (RuntimeException e) {
+      System.err.println("error: the pipeline failed, nothing is reported as published: " + rootCause(e));
+      System.exit(1);
     }
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   /**
@@ -57,6 +75,11 @@ public final class PublishPredictions {
    * its counts. Throws {@link LaunchException} before anything is sent when a check fails.
    */
   public static RunSummary run(PublishOptions options) {
+    return run(options, null);
+  }
+
+  /** {@link #run(PublishOptions)} with a test hook before publishing; see {@link MessageHook}. */
+  static RunSummary run(PublishOptions options, MessageHook beforePublish) {
     RunPlan plan = RunPlan.checkOptions(options);
     FileSystems.setDefaultPipelineOptions(options);
     if (plan.sink() == RunPlan.Sink.KAFKA) {
@@ -66,7 +89,7 @@ public final class PublishPredictions {
     System.out.println(plan.describe());
 
     Pipeline pipeline = Pipeline.create(options);
-    buildPipeline(pipeline, plan);
+    buildPipeline(pipeline, plan, beforePublish);
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return RunSummary.of(result, plan.input().totalRows());
@@ -74,6 +97,14 @@ public final class PublishPredictions {
 
   /** Wires the stages; tests call it on a TestPipeline. */
   public static void buildPipeline(Pipeline pipeline, RunPlan plan) {
+    buildPipeline(pipeline, plan, null);
+  }
+
+  /**
+   * {@link #buildPipeline(Pipeline, RunPlan)} with {@code beforePublish} (if not null) applied to the
+   * encoded messages: the hook tests use to inject worker faults and delays.
+   */
+  static void buildPipeline(Pipeline pipeline, RunPlan plan, MessageHook beforePublish) {
     PublishOptions options = plan.options();
     PCollectionTuple rows =
         pipeline.apply(
@@ -90,6 +121,9 @@ public final class PublishPredictions {
                     .withMaxPredictions(options.getMaxPredictionsPerMessage())
                     .withMaxBytes(options.getMaxMessageBytes()))
             .apply("EncodeJson", EncodeJson.of(plan.input().schema()));
+    if (beforePublish != null) {
+      messages = messages.apply("TestHook", beforePublish);
+    }
 
     if (plan.sink() == RunPlan.Sink.KAFKA) {
       messages.apply(
@@ -117,7 +151,8 @@ public final class PublishPredictions {
           options.getCreateTopic(),
           options.getPartitions(),
           options.getReplicationFactor());
-      topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      ProducerSettings.fitBatchesTo(plan.producerConfig(), limit);
     }
   }
 

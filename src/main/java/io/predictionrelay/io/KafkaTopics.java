@@ -94,8 +94,11 @@ public final class KafkaTopics implements AutoCloseable {
     return Integer.parseInt(configs.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
   }
 
-  /** Checks the topic accepts a message value of {@code valueBytes} with its key and header. */
-  public void checkAccepts(String topic, int valueBytes) {
+  /**
+   * Checks the topic accepts a message value of {@code valueBytes} with its key and header, and
+   * returns its {@code max.message.bytes}.
+   */
+  public int checkAccepts(String topic, int valueBytes) {
     int limit = maxMessageBytes(topic);
     int needed = valueBytes + 1024;
     if (limit < needed) {
@@ -104,6 +107,7 @@ public final class KafkaTopics implements AutoCloseable {
               + " from the broker's message.max.bytes), but --maxMessageBytes=" + valueBytes
               + " needs " + needed + ": raise max.message.bytes or lower --maxMessageBytes");
     }
+    return limit;
   }
 
   public Optional<Integer> describeTopic(String topic) {

@@ -48,6 +48,18 @@ public final class ProducerSettings {
     return config;
   }
 
+  /**
+   * Lowers {@code batch.size} to fit the topic's {@code max.message.bytes}. A larger batch that the
+   * broker refuses is split by the producer into batches just as large, forever (KAFKA-8350).
+   */
+  public static void fitBatchesTo(Map<String, Object> config, int topicMaxMessageBytes) {
+    int fitting = Math.max(1, topicMaxMessageBytes - RECORD_OVERHEAD_BYTES);
+    int batchSize = Integer.parseInt(String.valueOf(config.get(ProducerConfig.BATCH_SIZE_CONFIG)));
+    if (batchSize > fitting) {
+      config.put(ProducerConfig.BATCH_SIZE_CONFIG, fitting);
+    }
+  }
+
   /** Parses and checks {@code key=value[,key=value...]}. */
   public static Map<String, String> parse(String spec) {
     Map<String, String> properties = new LinkedHashMap<>();
@@ -108,7 +120,22 @@ public final class ProducerSettings {
     return out.toString();
   }
 
-  static boolean isSecret(String key) {
-    return SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
+  /** Whether a property holds a secret: Kafka's PASSWORD type, or a name that says so. */
+  public static boolean isSecret(String key) {
+    ConfigDef.ConfigKey known = ProducerConfig.configDef().configKeys().get(key);
+    return (known != null && known.type == ConfigDef.Type.PASSWORD)
+        || SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
+  }
+
+  public static Map<String, Object> secrets(Map<String, Object> config) {
+    Map<String, Object> secrets = new LinkedHashMap<>();
+    config.forEach((k, v) -> { if (isSecret(k)) secrets.put(k, v); });
+    return secrets;
+  }
+
+  public static Map<String, Object> withoutSecrets(Map<String, Object> config) {
+    Map<String, Object> plain = new LinkedHashMap<>();
+    config.forEach((k, v) -> { if (!isSecret(k)) plain.put(k, v); });
+    return plain;
   }
 }

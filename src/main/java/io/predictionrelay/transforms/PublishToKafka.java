@@ -2,6 +2,9 @@ package io.predictionrelay.transforms;
 
 import io.predictionrelay.model.EncodedMessage;
 import java.nio.charset.StandardCharsets;
+import io.predictionrelay.io.AwaitingProducer;
+import io.predictionrelay.io.ProducerSettings;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -10,8 +13,11 @@ import org.apache.beam.sdk.io.kafka.ProducerRecordCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,7 +50,11 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     return new PublishToKafka(topic, bootstrapServers, producerConfig);
   }
 
-  /** Producer properties, applied over KafkaIO's own defaults. */
+  /**
+   * Producer properties, applied over KafkaIO's own defaults. Secrets (passwords, JAAS
+   * configuration) are kept out of KafkaIO's display data, which runners show and log: they reach
+   * the producer through its factory instead.
+   */
   public PublishToKafka withProducerConfig(Map<String, Object> producerConfig) {
     return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig));
   }
@@ -65,7 +75,33 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
                 .withTopic(topic)
                 .withKeySerializer(StringSerializer.class)
                 .withValueSerializer(ByteArraySerializer.class)
-                .withProducerConfigUpdates(producerConfig));
+                .withProducerConfigUpdates(ProducerSettings.withoutSecrets(producerConfig))
+                .withProducerFactoryFn(new ProducerWithSecrets(ProducerSettings.secrets(producerConfig))));
+  }
+
+  /**
+   * Creates the producer: KafkaIO's configuration plus the secret properties, wrapped so that a
+   * bundle cannot finish before every record of it is acknowledged ({@link AwaitingProducer}).
+   */
+  static final class ProducerWithSecrets
+      implements SerializableFunction<Map<String, Object>, Producer<String, byte[]>> {
+    private final HashMap<String, Object> secrets;
+
+    ProducerWithSecrets(Map<String, Object> secrets) {
+      this.secrets = new HashMap<>(secrets);
+    }
+
+    @Override
+    public Producer<String, byte[]> apply(Map<String, Object> config) {
+      Map<String, Object> withSecrets = new HashMap<>(config);
+      withSecrets.putAll(secrets);
+      return new AwaitingProducer<>(new KafkaProducer<>(withSecrets));
+    }
+
+    @Override
+    public String toString() {
+      return "KafkaProducer with " + secrets.keySet() + " set (values hidden)";
+    }
   }
 
   static final class ToProducerRecordFn extends DoFn<EncodedMessage, ProducerRecord<String, byte[]>> {

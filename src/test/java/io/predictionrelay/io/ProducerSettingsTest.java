@@ -28,6 +28,15 @@ class ProducerSettingsTest {
   }
 
   @Test
+  void batchesFitTheTopicLimit() {
+    Map<String, Object> config = ProducerSettings.resolve("", 1000);
+    ProducerSettings.fitBatchesTo(config, 1_048_588);
+    assertEquals(256 * 1024, config.get("batch.size"));
+    ProducerSettings.fitBatchesTo(config, 100_000);
+    assertEquals(100_000 - 1024, config.get("batch.size"));
+  }
+
+  @Test
   void unknownPropertyIsRejectedByName() {
     LaunchException e = assertThrows(LaunchException.class, () -> ProducerSettings.parse("lingerms=5"));
     assertTrue(e.getMessage().contains("--producerConfig") && e.getMessage().contains("lingerms"), e.getMessage());
