@@ -1,6 +1,7 @@
 package io.predictionrelay;
 
 import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.CountMessagesFn;
 import io.predictionrelay.transforms.ReadPredictions;
 import io.predictionrelay.transforms.WriteDeadLetters;
@@ -25,6 +26,7 @@ public final class RunSummary {
   private final long predictions;
   private final long bytes;
   private final DistributionResult perMessage;
+  private final long repeatedIds;
 
   RunSummary(
       long expectedRows,
@@ -33,7 +35,8 @@ public final class RunSummary {
       long messages,
       long predictions,
       long bytes,
-      DistributionResult perMessage) {
+      DistributionResult perMessage,
+      long repeatedIds) {
     this.expectedRows = expectedRows;
     this.rowsRead = rowsRead;
     this.deadLetters = deadLetters;
@@ -41,6 +44,7 @@ public final class RunSummary {
     this.predictions = predictions;
     this.bytes = bytes;
     this.perMessage = perMessage;
+    this.repeatedIds = repeatedIds;
   }
 
   /** Reads the committed metrics of a finished pipeline. */
@@ -57,7 +61,8 @@ public final class RunSummary {
         counter(result, CountMessagesFn.class, CountMessagesFn.MESSAGES),
         counter(result, CountMessagesFn.class, CountMessagesFn.PREDICTIONS),
         counter(result, CountMessagesFn.class, CountMessagesFn.BYTES),
-        distribution(result, CountMessagesFn.class, CountMessagesFn.PREDICTIONS_PER_MESSAGE));
+        distribution(result, CountMessagesFn.class, CountMessagesFn.PREDICTIONS_PER_MESSAGE),
+        counter(result, BatchIntoMessages.SplitBucketFn.class, BatchIntoMessages.SplitBucketFn.REPEATED_IDS));
   }
 
   private static MetricQueryResults query(PipelineResult result, Class<?> namespace, String name) {
@@ -127,6 +132,11 @@ public final class RunSummary {
     return bytes;
   }
 
+  /** Rows whose id an earlier row already had: published as they are, counted here. */
+  public long repeatedIds() {
+    return repeatedIds;
+  }
+
   public DistributionResult predictionsPerMessage() {
     return perMessage;
   }
@@ -149,7 +159,10 @@ public final class RunSummary {
             s.append(String.format("    %-22s%,d%n", reason, count));
           }
         });
-    s.append(String.format("  messages published     %,d%n", messages));
+    if (repeatedIds > 0) {
+      s.append(String.format("  repeated id_client      %,d (published as they are)%n", repeatedIds));
+    }
+    s.append(String.format("  messages published      %,d%n", messages));
     s.append(String.format("  bytes published         %,d%n", bytes));
     if (perMessage.getCount() > 0) {
       s.append(

@@ -119,6 +119,28 @@ class PublishPredictionsTest {
   }
 
   @Test
+  void repeatedIdsAreDeliveredAsTheyAreAndCounted() throws IOException {
+    Path input = Files.createDirectories(dir.resolve("repeats"));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      rows.add(row("same-client", i / 25.0, 1 - i / 25.0));
+    }
+    rows.add(row("other", 0.5, 0.5));
+    write(input.resolve("r.parquet"), NULLABLE_ID, rows);
+    RunResult run = run(input, "repeats-out");
+    assertEquals(24, run.summary().repeatedIds());
+    assertEquals(26, run.summary().predictions());
+    assertTrue(run.summary().reconciles(), run.summary().toString());
+    long delivered = 0;
+    for (String line : run.messages()) {
+      for (JsonNode object : MAPPER.readTree(line).get("value")) {
+        delivered += object.get("id_client").asText().equals("same-client") ? 1 : 0;
+      }
+    }
+    assertEquals(25, delivered);
+  }
+
+  @Test
   void twoRunsOverTheSameInputYieldTheSameMessages() throws IOException {
     Path input = input();
     RunResult first = run(input, "first");

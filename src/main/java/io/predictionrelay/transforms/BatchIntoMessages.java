@@ -7,6 +7,8 @@ import io.predictionrelay.model.PredictionSchema;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -60,7 +62,14 @@ public final class BatchIntoMessages
         .setCoder(MessageBatch.Coder.of());
   }
 
-  static final class SplitBucketFn extends DoFn<KV<Integer, Iterable<Prediction>>, MessageBatch> {
+  /**
+   * Splits one bucket. Also counts repeated ids: one id always lands in one bucket, and sorting puts
+   * its rows side by side, so counting them needs no global state.
+   */
+  public static final class SplitBucketFn extends DoFn<KV<Integer, Iterable<Prediction>>, MessageBatch> {
+    public static final String REPEATED_IDS = "repeated_ids";
+
+    private final Counter repeatedIds = Metrics.counter(SplitBucketFn.class, REPEATED_IDS);
     private final PredictionSchema schema;
     private final int maxPredictions;
     private final int maxBytes;
@@ -94,7 +103,12 @@ public final class BatchIntoMessages
       int chunk = 0;
       List<Prediction> message = new ArrayList<>(maxPredictions);
       long objectBytes = 0;
+      String previousId = null;
       for (Prediction prediction : rows) {
+        if (prediction.idClient().equals(previousId)) {
+          repeatedIds.inc();
+        }
+        previousId = prediction.idClient();
         int size = measure ? json.objectSize(prediction) : 0;
         if (measure && PredictionJson.messageSize(size, 1) > maxBytes) {
           throw new IllegalArgumentException(
