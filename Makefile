@@ -21,7 +21,7 @@ BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
-.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test clean clean-data
+.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test bench jmh clean clean-data
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
@@ -29,6 +29,8 @@ help:
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
 	@echo "make publish        run the pipeline only; make verify: the verifier only"
+	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
+	@echo "make jmh            JMH micro-benchmarks of the hot paths"
 	@echo "pipelines:          $$(ls pipelines | xargs)"
 
 build: $(CLASSPATH_FILE)
@@ -71,6 +73,18 @@ run: data broker-start
 
 test: $(BROKER_CP)
 	mvn -B verify
+
+BENCH_CP := target/bench-classpath.txt
+
+# Runs the three contenders one after the other on the same data and broker; see docs/benchmarks.md.
+bench: broker-start
+	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
+	$(JAVA) @.mvn/jvm.config -Xmx2g -cp target/classes:$$(cat $(BENCH_CP)) io.predictionrelay.bench.Bench \
+	  --rows=$(ROWS) --bootstrapServers=$(BOOTSTRAP) --heap=$(HEAP) $(if $(CONTENDERS),--contenders=$(CONTENDERS))
+
+jmh:
+	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
+	$(JAVA) -cp target/classes:$$(cat $(BENCH_CP)) org.openjdk.jmh.Main -f 1 -wi 3 -i 5 -w 1s -r 2s $(JMH_ARGS)
 
 clean-data:
 	rm -rf $(DATA)

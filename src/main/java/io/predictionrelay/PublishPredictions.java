@@ -4,11 +4,13 @@ import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.EncodedMessage;
+import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
+import io.predictionrelay.transforms.BatchInBundles;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
@@ -111,16 +113,25 @@ public final class PublishPredictions {
             "ReadPredictions",
             ReadPredictions.from(plan.input()).withMaxMessageBytes(options.getMaxMessageBytes()));
 
+    PCollection<Prediction> predictions = rows.get(ReadPredictions.PREDICTIONS);
+    PCollection<MessageBatch> batches =
+        plan.grouping() == RunPlan.Grouping.BUCKET
+            ? predictions
+                .apply("AssignBucket", AssignBucket.into(plan.buckets()))
+                .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
+                .apply(
+                    "BatchIntoMessages",
+                    BatchIntoMessages.of(plan.input().schema())
+                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                        .withMaxBytes(options.getMaxMessageBytes()))
+            : predictions.apply(
+                "BatchInBundles",
+                BatchInBundles.of(
+                    plan.input().schema(),
+                    options.getMaxPredictionsPerMessage(),
+                    options.getMaxMessageBytes()));
     PCollection<EncodedMessage> messages =
-        rows.get(ReadPredictions.PREDICTIONS)
-            .apply("AssignBucket", AssignBucket.into(plan.buckets()))
-            .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
-            .apply(
-                "BatchIntoMessages",
-                BatchIntoMessages.of(plan.input().schema())
-                    .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                    .withMaxBytes(options.getMaxMessageBytes()))
-            .apply("EncodeJson", EncodeJson.of(plan.input().schema()));
+        batches.apply("EncodeJson", EncodeJson.of(plan.input().schema()));
     if (beforePublish != null) {
       messages = messages.apply("TestHook", beforePublish);
     }

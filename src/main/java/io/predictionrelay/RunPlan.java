@@ -15,6 +15,12 @@ import java.util.Map;
  * a {@link LaunchException} naming the option, file or column.
  */
 public final class RunPlan {
+  /** How rows are grouped into messages. */
+  public enum Grouping {
+    BUCKET,
+    BUNDLE
+  }
+
   /** Where messages go. */
   public enum Sink {
     KAFKA,
@@ -26,13 +32,16 @@ public final class RunPlan {
 
   private final PublishOptions options;
   private final Sink sink;
+  private final Grouping grouping;
   private final Map<String, Object> producerConfig;
   private ParquetInput input;
   private int buckets;
 
-  private RunPlan(PublishOptions options, Sink sink, Map<String, Object> producerConfig) {
+  private RunPlan(
+      PublishOptions options, Sink sink, Grouping grouping, Map<String, Object> producerConfig) {
     this.options = options;
     this.sink = sink;
+    this.grouping = grouping;
     this.producerConfig = producerConfig;
   }
 
@@ -43,6 +52,12 @@ public final class RunPlan {
       sink = Sink.valueOf(options.getSink().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new LaunchException("--sink=" + options.getSink() + ": expected 'kafka' or 'files'");
+    }
+    Grouping grouping;
+    try {
+      grouping = Grouping.valueOf(options.getGrouping().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException("--grouping=" + options.getGrouping() + ": expected 'bucket' or 'bundle'");
     }
     requirePositive("maxPredictionsPerMessage", options.getMaxPredictionsPerMessage());
     requirePositive("maxMessageBytes", options.getMaxMessageBytes());
@@ -62,7 +77,7 @@ public final class RunPlan {
       producerConfig =
           ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
     }
-    return new RunPlan(options, sink, producerConfig);
+    return new RunPlan(options, sink, grouping, producerConfig);
   }
 
   /** Reads the footers of the input and settles the bucket count. */
@@ -99,6 +114,10 @@ public final class RunPlan {
     return sink;
   }
 
+  public Grouping grouping() {
+    return grouping;
+  }
+
   public ParquetInput input() {
     return input;
   }
@@ -121,8 +140,12 @@ public final class RunPlan {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }
     s.append("runner:       ").append(options.getRunner().getSimpleName()).append('\n');
-    s.append("buckets:      ").append(buckets).append(" (about ")
-        .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+    if (grouping == Grouping.BUCKET) {
+      s.append("buckets:      ").append(buckets).append(" (about ")
+          .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+    } else {
+      s.append("grouping:     consecutive rows of each input split, no shuffle\n");
+    }
     s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
         .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes\n");
     if (sink == Sink.KAFKA) {

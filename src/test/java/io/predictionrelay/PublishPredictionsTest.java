@@ -51,12 +51,12 @@ class PublishPredictionsTest {
   private static final org.apache.avro.Schema NULLABLE_ID =
       io.predictionrelay.testing.ParquetFixtures.schema("id_client: string?", "class_0: double", "class_1: double");
 
-  private RunResult run(Path input, String out) {
-    PublishOptions options =
-        PipelineOptionsFactory.fromArgs(
-                "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve(out),
-                "--deadLetterDir=" + dir.resolve(out + "-dead"), "--numBuckets=5")
-            .as(PublishOptions.class);
+  private RunResult run(Path input, String out, String... more) {
+    List<String> args = new ArrayList<>(List.of(
+        "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve(out),
+        "--deadLetterDir=" + dir.resolve(out + "-dead"), "--numBuckets=5"));
+    args.addAll(List.of(more));
+    PublishOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(PublishOptions.class);
     RunPlan plan = RunPlan.checkOptions(options).describeInput();
     TestPipeline pipeline = TestPipelines.create();
     PublishPredictions.buildPipeline(pipeline, plan);
@@ -82,8 +82,15 @@ class PublishPredictionsTest {
 
   @Test
   void publishesEveryValidRowOnceInCappedMessagesAndReconciles() throws IOException {
-    RunResult run = run(input(), "out");
+    checkEveryValidRowOnce(run(input(), "out"));
+  }
 
+  @Test
+  void bundleGroupingPublishesTheSameRowsWithoutAShuffle() throws IOException {
+    checkEveryValidRowOnce(run(input(), "bundles", "--grouping=bundle"));
+  }
+
+  private void checkEveryValidRowOnce(RunResult run) throws IOException {
     Map<String, JsonNode> received = new HashMap<>();
     Set<String> keys = new TreeSet<>();
     for (String line : run.messages()) {

@@ -88,6 +88,15 @@ public interface PublishOptions extends PipelineOptions {
 
   void setRowsPerBucket(int value);
 
+  @Description(
+      "How rows are grouped into messages: 'bucket' (default: hash buckets, a shuffle, the same"
+          + " messages whatever the runner's splits) or 'bundle' (consecutive rows of each input split,"
+          + " no shuffle).")
+  @Default.String("bucket")
+  String getGrouping();
+
+  void setGrouping(String value);
+
   @Description("Directory for dead letters: JSON Lines of rows that cannot be published, with why.")
   @Default.String("dead-letters")
   String getDeadLetterDir();

@@ -20,9 +20,8 @@ import org.apache.beam.sdk.values.PCollection;
  * {@code maxBytes} of JSON. Rows are ordered by id first, so the same bucket always yields the same
  * messages under the same ids. Only the last message of a bucket can be short of the count cap.
  *
- * <p>Sizes are only computed when the cap could bind: when even {@code maxPredictions} of the
- * bucket's largest possible objects fit, the count alone decides. A single prediction over the cap
- * is an error here; {@link ReadPredictions} sends such rows to the dead letters before they arrive.
+ * <p>A single prediction over the byte cap is an error here; {@link ReadPredictions} sends such
+ * rows to the dead letters before they arrive.
  */
 public final class BatchIntoMessages
     extends PTransform<PCollection<KV<Integer, Iterable<Prediction>>>, PCollection<MessageBatch>> {
@@ -90,43 +89,25 @@ public final class BatchIntoMessages
     public void processElement(
         @Element KV<Integer, Iterable<Prediction>> bucket, OutputReceiver<MessageBatch> out) {
       List<Prediction> rows = new ArrayList<>();
-      int largestBound = 0;
-      for (Prediction prediction : bucket.getValue()) {
-        rows.add(prediction);
-        largestBound = Math.max(largestBound, json.maxObjectSize(prediction));
-      }
+      bucket.getValue().forEach(rows::add);
       Collections.sort(rows);
-      boolean measure =
-          PredictionJson.messageSize((long) largestBound * maxPredictions, maxPredictions) > maxBytes;
-
       int id = bucket.getKey();
       int chunk = 0;
-      List<Prediction> message = new ArrayList<>(maxPredictions);
-      long objectBytes = 0;
+      MessageCutter cutter = new MessageCutter(json, maxPredictions, maxBytes);
       String previousId = null;
       for (Prediction prediction : rows) {
         if (prediction.idClient().equals(previousId)) {
           repeatedIds.inc();
         }
         previousId = prediction.idClient();
-        int size = measure ? json.objectSize(prediction) : 0;
-        if (measure && PredictionJson.messageSize(size, 1) > maxBytes) {
-          throw new IllegalArgumentException(
-              "prediction " + prediction.idClient() + " alone exceeds maxMessageBytes=" + maxBytes);
+        List<Prediction> closed = cutter.add(prediction);
+        if (closed != null) {
+          out.output(new MessageBatch(id, chunk++, closed));
         }
-        boolean full =
-            message.size() == maxPredictions
-                || (measure && PredictionJson.messageSize(objectBytes + size, message.size() + 1) > maxBytes);
-        if (full) {
-          out.output(new MessageBatch(id, chunk++, message));
-          message.clear();
-          objectBytes = 0;
-        }
-        message.add(prediction);
-        objectBytes += size;
       }
-      if (!message.isEmpty()) {
-        out.output(new MessageBatch(id, chunk, message));
+      List<Prediction> last = cutter.finish();
+      if (last != null) {
+        out.output(new MessageBatch(id, chunk, last));
       }
     }
   }

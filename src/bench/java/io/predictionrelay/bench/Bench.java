@@ -1,0 +1,196 @@
+package io.predictionrelay.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.tools.GeneratePredictions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+/**
+ * Runs, on the same data and the same broker, one after the other in JVMs of their own: this
+ * pipeline on Spark {@code local[*]}, the classic Spark SQL job, and the framework-free floor.
+ * Measures wall and CPU seconds and peak RSS of each process, counts what reached each topic, then
+ * writes docs/benchmarks.md and docs/benchmarks.png from every size measured so far.
+ *
+ * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g] [--contenders=pipeline,spark,floor]</pre>
+ */
+public final class Bench {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** One contender's figures. */
+  public static final class Result {
+    public String name;
+    public String description;
+    public long rows;
+    public double wallSeconds;
+    public double cpuSeconds;
+    public double peakRssMb;
+    public long messages;
+    public long predictions;
+    public long jsonBytes;
+    public int exitCode;
+    public String extra = "";
+
+    double rowsPerSecond() {
+      return rows / wallSeconds;
+    }
+
+    double jsonMbPerSecond() {
+      return jsonBytes / 1e6 / wallSeconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new TreeMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      options.put(arg.substring(2, eq), arg.substring(eq + 1));
+    }
+    long rows = Long.parseLong(options.getOrDefault("rows", "1000000"));
+    String bootstrap = options.getOrDefault("bootstrapServers", "127.0.0.1:9092");
+    String heap = options.getOrDefault("heap", "4g");
+    List<String> contenders = List.of(options.getOrDefault("contenders", "pipeline,spark,floor").split(","));
+    Path data = Path.of(options.getOrDefault("data", "data/bench-" + rows));
+    Path docs = Path.of(options.getOrDefault("docs", "docs"));
+    String classpath = "target/classes:" + Files.readString(Path.of("target/bench-classpath.txt")).trim();
+
+    if (!Files.exists(data) || Files.list(data).noneMatch(p -> p.toString().endsWith(".parquet"))) {
+      System.out.printf("generating %,d rows under %s%n", rows, data);
+      GeneratePredictions.builder(data).rows(rows).seed(1).progress(true).build().run();
+    }
+
+    List<Result> results = new ArrayList<>();
+    for (String contender : contenders) {
+      String topic = "bench-" + contender + "-" + System.currentTimeMillis();
+      try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
+        topics.ensureTopic(topic, true, 6, 1);
+      }
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "@.mvn/jvm.config", "-Xmx" + heap, "-cp", classpath));
+      Result result = new Result();
+      result.name = contender;
+      result.rows = rows;
+      switch (contender) {
+        case "pipeline" -> {
+          result.description = "this pipeline, Beam Spark runner, local[*]";
+          command.addAll(List.of("io.predictionrelay.PublishPredictions", "--runner=SparkRunner",
+              "--sparkMaster=local[*]", "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
+              "--deadLetterDir=target/bench/dead-letters"));
+          command.addAll(List.of(options.getOrDefault("pipelineArgs", "").split(" ")).stream()
+              .filter(s -> !s.isBlank()).toList());
+        }
+        case "spark" -> {
+          result.description = "plain Spark SQL: zipWithIndex, seq % G, collect_list + to_json, Kafka sink";
+          command.addAll(List.of(ClassicSparkJob.class.getName(), data.toString(), bootstrap, topic));
+        }
+        case "floor" -> {
+          result.description = "framework-free floor: parquet-avro reader, Jackson, KafkaProducer";
+          command.addAll(List.of(PlainJavaFloor.class.getName(), data.toString(), bootstrap, topic));
+        }
+        default -> throw new IllegalArgumentException("unknown contender " + contender);
+      }
+      System.out.printf("running %s: %s%n", contender, result.description);
+      measure(command, result, Path.of("target/bench/" + contender + "-" + rows + ".log"));
+      count(bootstrap, topic, result);
+      try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
+        topics.deleteTopic(topic);
+      }
+      System.out.printf("  %s: %.1f s wall, %.1f s CPU, %.0f MB peak RSS, %,d messages, %,d predictions, exit %d%n",
+          contender, result.wallSeconds, result.cpuSeconds, result.peakRssMb, result.messages,
+          result.predictions, result.exitCode);
+      results.add(result);
+    }
+
+    Files.createDirectories(docs.resolve("bench"));
+    JSON.writeValue(docs.resolve("bench/results-" + rows + ".json").toFile(), results);
+    BenchReport.write(docs);
+  }
+
+  private static void measure(List<String> command, Result result, Path log) throws Exception {
+    Files.createDirectories(log.getParent());
+    long start = System.nanoTime();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    Path status = Path.of("/proc/" + process.pid() + "/status");
+    double cpu = 0;
+    long peakKb = 0;
+    while (!process.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(cpu);
+      peakKb = Math.max(peakKb, peakRssKb(status));
+    }
+    result.wallSeconds = (System.nanoTime() - start) / 1e9;
+    result.cpuSeconds = cpu;
+    result.peakRssMb = peakKb / 1024.0;
+    result.exitCode = process.exitValue();
+    if (result.exitCode != 0) {
+      System.out.println("  failed; see " + log);
+    }
+  }
+
+  private static long peakRssKb(Path status) {
+    try (Stream<String> lines = Files.lines(status)) {
+      return lines.filter(l -> l.startsWith("VmHWM:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
+    } catch (IOException | RuntimeException gone) {
+      return 0;
+    }
+  }
+
+  /** Messages, value bytes and predictions (objects) that reached the topic. */
+  private static void count(String bootstrap, String topic, Result result) {
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    byte[] marker = "\"id_client\":".getBytes(StandardCharsets.UTF_8);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          result.messages++;
+          result.jsonBytes += record.value().length;
+          result.predictions += occurrences(record.value(), marker);
+        }
+      }
+    }
+  }
+
+  private static int occurrences(byte[] haystack, byte[] needle) {
+    int count = 0;
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      count++;
+      i += needle.length - 1;
+    }
+    return count;
+  }
+}

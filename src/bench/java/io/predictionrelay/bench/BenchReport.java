@@ -1,0 +1,114 @@
+package io.predictionrelay.bench;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.io.ProducerSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+/** Writes docs/benchmarks.md and docs/benchmarks.png from every docs/bench/results-*.json. */
+final class BenchReport {
+  private BenchReport() {}
+
+  static void write(Path docs) throws IOException {
+    Map<Long, List<Bench.Result>> bySize = new TreeMap<>();
+    try (Stream<Path> files = Files.list(docs.resolve("bench"))) {
+      for (Path f : files.filter(p -> p.getFileName().toString().matches("results-\\d+\\.json")).toList()) {
+        List<Bench.Result> results = new ObjectMapper().readValue(f.toFile(), new TypeReference<>() {});
+        bySize.put(results.get(0).rows, results);
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("# Benchmarks\n\n");
+    md.append("Written by `make bench` (`io.predictionrelay.bench.Bench`) on ").append(LocalDate.now())
+        .append(". Each contender runs in a JVM of its own, one after the other, on the same generated data")
+        .append(" (30 class columns, Snappy Parquet) and the same local KRaft broker, publishing to a fresh")
+        .append(" 6-partition topic that is deleted afterwards. Times are whole-process wall seconds,")
+        .append(" start-up included; CPU is user + system seconds of the process; RSS is its peak resident memory.")
+        .append(" Messages, predictions and JSON bytes are counted on the topic afterwards.\n\n");
+    md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(String.format("%.0f GiB", totalMemoryGib())).append(" RAM, ")
+        .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
+        .append(", Java ").append(System.getProperty("java.version")).append(".\n");
+    md.append("Versions: Beam ").append(org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion())
+        .append(", Spark ").append(org.apache.spark.package$.MODULE$.SPARK_VERSION())
+        .append(", Kafka ").append(org.apache.kafka.common.utils.AppInfoParser.getVersion()).append(".\n");
+    md.append("Producer settings (all three): ").append(ProducerSettings.describe(ProducerSettings.defaults(1_000_000)))
+        .append(".\n\n");
+    for (Map.Entry<Long, List<Bench.Result>> size : bySize.entrySet()) {
+      md.append(String.format("## %,d rows%n%n", size.getKey()));
+      md.append("| contender | wall s | rows/s | JSON MB/s | messages | predictions | CPU s | peak RSS MB | exit |\n");
+      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      Bench.Result pipeline = null;
+      for (Bench.Result r : size.getValue()) {
+        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.0f | %d |%n",
+            r.description, r.wallSeconds, r.rowsPerSecond(), r.jsonMbPerSecond(), r.messages,
+            r.predictions, r.cpuSeconds, r.peakRssMb, r.exitCode));
+        if (r.name.equals("pipeline")) {
+          pipeline = r;
+        }
+      }
+      if (pipeline != null) {
+        md.append('\n');
+        for (Bench.Result r : size.getValue()) {
+          if (r != pipeline) {
+            md.append(String.format("- pipeline vs %s: throughput %.2f×, wall time %.2f×, peak RSS %.2f×%n",
+                r.name, pipeline.rowsPerSecond() / r.rowsPerSecond(), pipeline.wallSeconds / r.wallSeconds,
+                pipeline.peakRssMb / r.peakRssMb));
+          }
+        }
+      }
+      md.append('\n');
+    }
+    md.append("![throughput](benchmarks.png)\n");
+    Path existing = docs.resolve("benchmarks.md");
+    String notes = "";
+    if (Files.exists(existing)) {
+      String old = Files.readString(existing);
+      int at = old.indexOf("\n## Notes");
+      notes = at < 0 ? "" : old.substring(at);
+    }
+    Files.writeString(existing, md + notes);
+    chart(bySize, docs.resolve("benchmarks.png"));
+  }
+
+  private static void chart(Map<Long, List<Bench.Result>> bySize, Path png) throws IOException {
+    CategoryChart chart = new CategoryChartBuilder().width(900).height(500)
+        .title("Throughput (rows per second, higher is better)").xAxisTitle("rows").yAxisTitle("rows/s").build();
+    Map<String, List<Double>> series = new TreeMap<>();
+    List<String> sizes = new ArrayList<>();
+    for (Map.Entry<Long, List<Bench.Result>> size : bySize.entrySet()) {
+      sizes.add(String.format("%,d", size.getKey()));
+      for (Bench.Result r : size.getValue()) {
+        series.computeIfAbsent(r.name, k -> new ArrayList<>());
+      }
+    }
+    for (Map.Entry<String, List<Double>> s : series.entrySet()) {
+      for (List<Bench.Result> results : bySize.values()) {
+        s.getValue().add(results.stream().filter(r -> r.name.equals(s.getKey()))
+            .mapToDouble(Bench.Result::rowsPerSecond).findFirst().orElse(0));
+      }
+      chart.addSeries(s.getKey(), sizes, s.getValue());
+    }
+    BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static double totalMemoryGib() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/meminfo"))) {
+      return lines.filter(l -> l.startsWith("MemTotal:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+          .findFirst().orElse(0) / 1024.0 / 1024.0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}
