@@ -72,6 +72,7 @@ public final class Bench {
     List<String> contenders = List.of(options.getOrDefault("contenders", "pipeline,spark,floor").split(","));
     Path data = Path.of(options.getOrDefault("data", "data/bench-" + rows));
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
+    String producerConfig = options.getOrDefault("producerConfig", "");
     String classpath = "target/classes:" + Files.readString(Path.of("target/bench-classpath.txt")).trim();
 
     if (!Files.exists(data) || Files.list(data).noneMatch(p -> p.toString().endsWith(".parquet"))) {
@@ -87,7 +88,7 @@ public final class Bench {
       }
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "@.mvn/jvm.config", "-Xmx" + heap, "-cp", classpath));
+          "@.mvn/jvm.config", "-Xmx" + heap, "-Dbench.producerConfig=" + producerConfig, "-cp", classpath));
       Result result = new Result();
       result.name = contender;
       result.rows = rows;
@@ -97,6 +98,9 @@ public final class Bench {
           command.addAll(List.of("io.predictionrelay.PublishPredictions", "--runner=SparkRunner",
               "--sparkMaster=local[*]", "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
               "--deadLetterDir=target/bench/dead-letters"));
+          if (!producerConfig.isBlank()) {
+            command.add("--producerConfig=" + producerConfig);
+          }
           command.addAll(List.of(options.getOrDefault("pipelineArgs", "").split(" ")).stream()
               .filter(s -> !s.isBlank()).toList());
         }
@@ -122,6 +126,7 @@ public final class Bench {
       results.add(result);
     }
 
+    results.forEach(r -> r.extra = producerConfig);
     Files.createDirectories(docs.resolve("bench"));
     JSON.writeValue(docs.resolve("bench/results-" + rows + ".json").toFile(), results);
     BenchReport.write(docs);

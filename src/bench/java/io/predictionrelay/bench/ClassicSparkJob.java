@@ -62,7 +62,9 @@ public final class ClassicSparkJob {
     var writer = messages.write().format("kafka")
         .option("kafka.bootstrap.servers", bootstrap)
         .option("topic", topic);
-    for (Map.Entry<String, Object> e : ProducerSettings.defaults(1_000_000).entrySet()) {
+    Map<String, Object> producer = new java.util.LinkedHashMap<>(ProducerSettings.defaults(1_000_000));
+    producer.putAll(ProducerSettings.parse(System.getProperty("bench.producerConfig", "")));
+    for (Map.Entry<String, Object> e : producer.entrySet()) {
       writer = writer.option("kafka." + e.getKey(), String.valueOf(e.getValue()));
     }
     writer.save();

@@ -32,6 +32,8 @@ public final class PlainJavaFloor {
     ParquetInput input = ParquetInput.describe(args[0]);
     Map<String, Object> config = new HashMap<>(ProducerSettings.defaults(1_000_000));
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, args[1]);
+    // -Dbench.producerConfig=k=v,... tries other producer settings (make bench-producer).
+    config.putAll(ProducerSettings.parse(System.getProperty("bench.producerConfig", "")));
     String topic = args[2];
     AtomicLong messages = new AtomicLong();
     try (KafkaProducer<String, byte[]> producer =

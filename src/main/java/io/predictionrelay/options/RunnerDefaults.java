@@ -22,6 +22,11 @@ public final class RunnerDefaults {
     if (!masterGiven && System.getProperty("spark.master") == null) {
       spark.setSparkMaster("local[*]");
     }
+    if (spark.getSparkMaster().equals("local[*]")) {
+      // The same thing, spelt so that Beam recognises a local master: for "local[*]" it scans the
+      // classpath and zips target/classes to stage files no local executor needs (about 1 s).
+      spark.setSparkMaster("local[" + Runtime.getRuntime().availableProcessors() + "]");
+    }
     String master = System.getProperty("spark.master", spark.getSparkMaster());
     if (master.startsWith("local") || master.contains("127.0.0.1") || master.contains("localhost")) {
       setIfAbsent("spark.driver.host", "127.0.0.1");
