@@ -2,7 +2,6 @@ package io.predictionrelay;
 
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ProducerSettings;
-import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
@@ -15,7 +14,6 @@ import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadPredictions;
-import io.predictionrelay.transforms.WriteDeadLetters;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;
@@ -25,11 +23,10 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
  * Publishes predictions from Parquet to Kafka: read → bucket → group → batch → encode → publish,
- * with rows that cannot be published set aside as dead letters. No global ordering: each row's
+ * with rows that cannot be published set aside as dead letters when they are read. No global ordering: each row's
  * bucket comes from a hash of its id.
  */
 public final class PublishPredictions {
@@ -108,12 +105,13 @@ public final class PublishPredictions {
    */
   static void buildPipeline(Pipeline pipeline, RunPlan plan, MessageHook beforePublish) {
     PublishOptions options = plan.options();
-    PCollectionTuple rows =
+    PCollection<Prediction> predictions =
         pipeline.apply(
             "ReadPredictions",
-            ReadPredictions.from(plan.input()).withMaxMessageBytes(options.getMaxMessageBytes()));
+            ReadPredictions.from(plan.input())
+                .withMaxMessageBytes(options.getMaxMessageBytes())
+                .withDeadLetterDir(options.getDeadLetterDir()));
 
-    PCollection<Prediction> predictions = rows.get(ReadPredictions.PREDICTIONS);
     PCollection<MessageBatch> batches =
         plan.grouping() == RunPlan.Grouping.BUCKET
             ? predictions
@@ -146,8 +144,6 @@ public final class PublishPredictions {
       messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
     }
 
-    PCollection<DeadLetter> deadLetters = rows.get(ReadPredictions.DEAD_LETTERS);
-    deadLetters.apply("WriteDeadLetters", WriteDeadLetters.to(options.getDeadLetterDir()));
   }
 
   private static void prepareTopic(RunPlan plan) {

@@ -4,7 +4,6 @@ import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.CountMessagesFn;
 import io.predictionrelay.transforms.ReadPredictions;
-import io.predictionrelay.transforms.WriteDeadLetters;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
@@ -52,7 +51,7 @@ public final class RunSummary {
     Map<DeadLetter.Reason, Long> deadLetters = new EnumMap<>(DeadLetter.Reason.class);
     for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
       deadLetters.put(
-          reason, counter(result, WriteDeadLetters.CountDeadLettersFn.class, reason.name()));
+          reason, counter(result, ReadPredictions.ToPredictionFn.class, reason.name()));
     }
     return new RunSummary(
         expectedRows,

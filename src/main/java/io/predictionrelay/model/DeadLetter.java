@@ -1,5 +1,6 @@
 package io.predictionrelay.model;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,6 +45,14 @@ public final class DeadLetter {
   /** The original row as a JSON object; non-finite numbers appear as strings such as "NaN". */
   public String rowJson() {
     return rowJson;
+  }
+
+  /** The dead-letter line: {@code {"reason":…,"detail":…,"row":{…}}}. */
+  public String toJsonLine() {
+    JsonStringEncoder quote = JsonStringEncoder.getInstance();
+    return "{\"reason\":\"" + reason.name()
+        + "\",\"detail\":\"" + new String(quote.quoteAsString(detail))
+        + "\",\"row\":" + rowJson + "}";
   }
 
   @Override

@@ -1,11 +1,16 @@
 package io.predictionrelay.transforms;
 
+import io.predictionrelay.io.DeadLetterFiles;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.PredictionSchema;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumMap;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -18,31 +23,29 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroReadSupport;
 
 /**
  * Reads the validated Parquet files of a {@link ParquetInput} with ParquetIO and converts each Avro
  * record at once into a compact {@link Prediction}, so no Avro record is ever shuffled. Rows that
- * cannot be published leave through {@link #DEAD_LETTERS}.
+ * cannot be published are written to dead-letter files ({@link DeadLetterFiles}) and counted per
+ * reason, right here: a second output would make the Spark runner cache every row.
  */
-public final class ReadPredictions extends PTransform<PBegin, PCollectionTuple> {
-  public static final TupleTag<Prediction> PREDICTIONS = new TupleTag<>() {};
-  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
-
+public final class ReadPredictions extends PTransform<PBegin, PCollection<Prediction>> {
   private final ParquetInput input;
   private final int maxMessageBytes;
+  private final String deadLetterDir;
 
-  private ReadPredictions(ParquetInput input, int maxMessageBytes) {
+  private ReadPredictions(ParquetInput input, int maxMessageBytes, String deadLetterDir) {
     this.input = input;
     this.maxMessageBytes = maxMessageBytes;
+    this.deadLetterDir = deadLetterDir;
   }
 
   public static ReadPredictions from(ParquetInput input) {
-    return new ReadPredictions(input, Integer.MAX_VALUE);
+    return new ReadPredictions(input, Integer.MAX_VALUE, "dead-letters");
   }
 
   /** Rows whose single-prediction message would exceed this many bytes become dead letters. */
@@ -50,44 +53,55 @@ public final class ReadPredictions extends PTransform<PBegin, PCollectionTuple> 
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxMessageBytes);
     }
-    return new ReadPredictions(input, maxMessageBytes);
+    return new ReadPredictions(input, maxMessageBytes, deadLetterDir);
+  }
+
+  /** Where dead letters go: JSON Lines files, one per bundle that had any. */
+  public ReadPredictions withDeadLetterDir(String deadLetterDir) {
+    if (deadLetterDir == null || deadLetterDir.isBlank()) {
+      throw new IllegalArgumentException("deadLetterDir must not be empty");
+    }
+    return new ReadPredictions(input, maxMessageBytes, deadLetterDir);
   }
 
   @Override
-  public PCollectionTuple expand(PBegin begin) {
+  public PCollection<Prediction> expand(PBegin begin) {
     Schema schema = input.avroSchema();
     // Records come in this schema's column order, whatever each file's order.
     Configuration readSchema = new Configuration(false);
     AvroReadSupport.setAvroReadSchema(readSchema, schema);
-    PCollectionTuple rows =
-        begin
-            .apply("ListFiles", Create.of(input.files()).withCoder(StringUtf8Coder.of()))
-            .apply("MatchFiles", FileIO.matchAll())
-            .apply("OpenFiles", FileIO.readMatches())
-            .apply(
-                "ReadParquet",
-                ParquetIO.readFiles(schema).withProjection(schema, schema).withConfiguration(readSchema))
-            .apply(
-                "ToPredictions",
-                ParDo.of(new ToPredictionFn(input.schema(), maxMessageBytes))
-                    .withOutputTags(PREDICTIONS, TupleTagList.of(DEAD_LETTERS)));
-    rows.get(PREDICTIONS).setCoder(PredictionCoder.of());
-    rows.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
-    return rows;
+    return begin
+        .apply("ListFiles", Create.of(input.files()).withCoder(StringUtf8Coder.of()))
+        .apply("MatchFiles", FileIO.matchAll())
+        .apply("OpenFiles", FileIO.readMatches())
+        .apply(
+            "ReadParquet",
+            ParquetIO.readFiles(schema).withProjection(schema, schema).withConfiguration(readSchema))
+        .apply(
+            "ToPredictions",
+            ParDo.of(new ToPredictionFn(input.schema(), maxMessageBytes, deadLetterDir)))
+        .setCoder(PredictionCoder.of());
   }
 
-  /** Counts every row read and routes it to predictions or dead letters. */
+  /** Counts every row read, passes on predictions, writes and counts dead letters. */
   public static final class ToPredictionFn extends DoFn<GenericRecord, Prediction> {
     public static final String ROWS_READ = "rows_read";
 
     private final Counter rowsRead = Metrics.counter(ToPredictionFn.class, ROWS_READ);
+    private final Map<DeadLetter.Reason, Counter> deadLetters = new EnumMap<>(DeadLetter.Reason.class);
     private final PredictionSchema schema;
     private final int maxMessageBytes;
+    private final String deadLetterDir;
     private transient RecordConverter converter;
+    private transient DeadLetterFiles files;
 
-    ToPredictionFn(PredictionSchema schema, int maxMessageBytes) {
+    ToPredictionFn(PredictionSchema schema, int maxMessageBytes, String deadLetterDir) {
       this.schema = schema;
       this.maxMessageBytes = maxMessageBytes;
+      this.deadLetterDir = deadLetterDir;
+      for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+        deadLetters.put(reason, Metrics.counter(ToPredictionFn.class, reason.name()));
+      }
     }
 
     @Setup
@@ -95,22 +109,44 @@ public final class ReadPredictions extends PTransform<PBegin, PCollectionTuple> 
       converter = new RecordConverter(schema, maxMessageBytes);
     }
 
+    @StartBundle
+    public void startBundle() {
+      files = new DeadLetterFiles(deadLetterDir);
+    }
+
     @ProcessElement
-    public void processElement(@Element GenericRecord record, MultiOutputReceiver out) {
+    public void processElement(@Element GenericRecord record, OutputReceiver<Prediction> out) {
       rowsRead.inc();
       converter.convert(
           record,
           new RecordConverter.Sink() {
             @Override
             public void prediction(Prediction prediction) {
-              out.get(PREDICTIONS).output(prediction);
+              out.output(prediction);
             }
 
             @Override
             public void deadLetter(DeadLetter deadLetter) {
-              out.get(DEAD_LETTERS).output(deadLetter);
+              deadLetters.get(deadLetter.reason()).inc();
+              try {
+                files.write(deadLetter);
+              } catch (IOException e) {
+                throw new UncheckedIOException("writing a dead letter under " + deadLetterDir, e);
+              }
             }
           });
+    }
+
+    @FinishBundle
+    public void finishBundle() throws IOException {
+      files.commit();
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (files != null) {
+        files.abort();
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import static io.predictionrelay.testing.ParquetFixtures.row;
 import static io.predictionrelay.testing.ParquetFixtures.schema;
 import static io.predictionrelay.testing.ParquetFixtures.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.model.DeadLetter;
@@ -20,7 +21,11 @@ import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
-import org.apache.beam.sdk.values.PCollectionTuple;
+import java.nio.file.Files;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,13 +59,12 @@ class ReadPredictionsTest {
             nullable("has-null", null, 0.5),
             nullable("has-nan", 0.5f, Double.NaN),
             nullable("has-inf", Float.NEGATIVE_INFINITY, 0.5)));
-    ParquetInput input = ParquetInput.describe(dir.toString());
-    PCollectionTuple rows = pipeline.apply(ReadPredictions.from(input));
-
-    PAssert.that(rows.get(ReadPredictions.PREDICTIONS))
+    ParquetInput input = ParquetInput.describe(dir.resolve("p.parquet").toString());
+    Path dead = dir.resolve("dead");
+    PAssert.that(pipeline.apply(ReadPredictions.from(input).withDeadLetterDir(dead.toString())))
         .containsInAnyOrder(new Prediction("good", new double[] {0.25, 0.75}));
-    PAssert.that(rows.get(ReadPredictions.DEAD_LETTERS))
-        .containsInAnyOrder(
+    List<DeadLetter> expected =
+        List.of(
             new DeadLetter(Reason.MISSING_ID, "id_client is null",
                 "{\"id_client\":null,\"class_0\":0.5,\"class_1\":0.5}"),
             new DeadLetter(Reason.MISSING_ID, "id_client is empty",
@@ -73,30 +77,52 @@ class ReadPredictionsTest {
                 "{\"id_client\":\"has-inf\",\"class_0\":\"-Infinity\",\"class_1\":0.5}"));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    long read =
-        result.metrics().queryMetrics(MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(
-                    ReadPredictions.ToPredictionFn.class, ReadPredictions.ToPredictionFn.ROWS_READ))
-                .build())
-            .getCounters().iterator().next().getCommitted();
-    assertEquals(6, read);
+    assertEquals(lines(expected), deadLetterLines(dead));
+    assertEquals(2, counter(result, Reason.MISSING_ID.name()));
+    assertEquals(1, counter(result, Reason.NULL_CLASS_VALUE.name()));
+    assertEquals(2, counter(result, Reason.NON_FINITE_CLASS_VALUE.name()));
+    assertEquals(6, counter(result, ReadPredictions.ToPredictionFn.ROWS_READ));
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    return result.metrics().queryMetrics(MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.named(ReadPredictions.ToPredictionFn.class, name)).build())
+        .getCounters().iterator().next().getCommitted();
+  }
+
+  private static Set<String> lines(List<DeadLetter> deadLetters) {
+    return deadLetters.stream().map(DeadLetter::toJsonLine).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** Every line of the visible dead-letter files; no temporary file may be left behind. */
+  private static Set<String> deadLetterLines(Path dir) throws IOException {
+    Set<String> lines = new TreeSet<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        assertTrue(name.startsWith("dead-letters-") && name.endsWith(".jsonl"), "unexpected file " + name);
+        lines.addAll(Files.readAllLines(file));
+      }
+    }
+    return lines;
   }
 
   @Test
   void aPredictionOverTheByteCapIsADeadLetter() throws IOException {
     write(dir.resolve("p.parquet"), io.predictionrelay.testing.ParquetFixtures.predictionSchema(1),
         List.of(row("short", 0.5), row("a-much-longer-client-id", 0.5)));
-    ParquetInput input = ParquetInput.describe(dir.toString());
+    ParquetInput input = ParquetInput.describe(dir.resolve("p.parquet").toString());
     int cap = "[{\"id_client\":\"short\",\"class_0\":0.5}]".length();
-    PCollectionTuple rows = pipeline.apply(ReadPredictions.from(input).withMaxMessageBytes(cap));
-    PAssert.that(rows.get(ReadPredictions.PREDICTIONS))
+    Path dead = dir.resolve("dead");
+    PAssert.that(pipeline.apply(
+            ReadPredictions.from(input).withMaxMessageBytes(cap).withDeadLetterDir(dead.toString())))
         .containsInAnyOrder(new Prediction("short", new double[] {0.5}));
-    PAssert.that(rows.get(ReadPredictions.DEAD_LETTERS))
-        .containsInAnyOrder(new DeadLetter(Reason.PREDICTION_TOO_LARGE,
+    List<DeadLetter> expected = List.of(new DeadLetter(Reason.PREDICTION_TOO_LARGE,
             "alone it encodes to "
                 + "[{\"id_client\":\"a-much-longer-client-id\",\"class_0\":0.5}]".length()
                 + " bytes, over --maxMessageBytes=" + cap,
             "{\"id_client\":\"a-much-longer-client-id\",\"class_0\":0.5}"));
     pipeline.run().waitUntilFinish();
+    assertEquals(lines(expected), deadLetterLines(dead));
   }
 }
