@@ -1,0 +1,127 @@
+package io.predictionrelay.bench.jmh;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
+import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.tools.GeneratePredictions;
+import io.predictionrelay.transforms.AssignBucket;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The hot paths, one call each: encoding one message of 10 predictions of 30 classes, the bucket
+ * hash of one id, the conversion of one Parquet (Avro) row, and the double formatting they rest on.
+ * Run with {@code make jmh}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class HotPathBenchmarks {
+  private static final JsonFactory DEFAULT_JACKSON = new JsonFactory();
+
+  private PredictionJson json;
+  private List<Prediction> message;
+  private String id;
+  private GenericRecord record;
+  private RecordConverter converter;
+  private double value;
+  private final RecordConverter.Sink sink = new RecordConverter.Sink() {
+    @Override
+    public void prediction(Prediction prediction) {
+      last = prediction;
+    }
+
+    @Override
+    public void deadLetter(DeadLetter deadLetter) {
+      throw new IllegalStateException(deadLetter.toString());
+    }
+  };
+  private Prediction last;
+
+  @Setup
+  public void setup() {
+    PredictionSchema schema = PredictionSchema.withClasses(30);
+    json = new PredictionJson(schema);
+    SplittableRandom random = new SplittableRandom(3);
+    message = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      double[] values = new double[30];
+      for (int c = 0; c < 30; c++) {
+        values[c] = random.nextDouble() / 30;
+      }
+      message.add(new Prediction(new UUID(random.nextLong(), random.nextLong()).toString(), values));
+    }
+    id = message.get(0).idClient();
+    Schema avro = GeneratePredictions.avroSchema(30);
+    record = new GenericData.Record(avro);
+    record.put(0, id);
+    for (int c = 0; c < 30; c++) {
+      record.put(c + 1, message.get(0).probabilities()[c]);
+    }
+    converter = new RecordConverter(schema, 1_000_000);
+    value = message.get(0).probabilities()[7];
+  }
+
+  @Benchmark
+  public byte[] encodeMessageOf10() {
+    return json.encode(message);
+  }
+
+  @Benchmark
+  public int bucketHash() {
+    return AssignBucket.bucketOf(id, 500);
+  }
+
+  @Benchmark
+  public Prediction convertParquetRow() {
+    converter.convert(record, sink);
+    return last;
+  }
+
+  @Benchmark
+  public String doubleFastWriter() {
+    return DoubleToDecimal.toString(value);
+  }
+
+  @Benchmark
+  public String doubleJdkToString() {
+    return Double.toString(value);
+  }
+
+  @Benchmark
+  public byte[] encodeMessageOf10DefaultJackson() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+    try (JsonGenerator gen = DEFAULT_JACKSON.createGenerator(out)) {
+      gen.writeStartArray();
+      for (Prediction p : message) {
+        gen.writeStartObject();
+        gen.writeStringField("id_client", p.idClient());
+        for (int c = 0; c < 30; c++) {
+          gen.writeNumberField("class_" + c, p.probabilities()[c]);
+        }
+        gen.writeEndObject();
+      }
+      gen.writeEndArray();
+    }
+    return out.toByteArray();
+  }
+}
