@@ -21,7 +21,7 @@ BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
-.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test bench jmh clean clean-data
+.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
@@ -31,6 +31,8 @@ help:
 	@echo "make publish        run the pipeline only; make verify: the verifier only"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
+	@echo "make jar            target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit)"
+	@echo "make cluster-up     a Spark standalone master and worker on 127.0.0.1:7077 (UI :8080); cluster-down"
 	@echo "pipelines:          $$(ls pipelines | xargs)"
 
 build: $(CLASSPATH_FILE)
@@ -71,7 +73,28 @@ run: data broker-start
 	@since=$$(date +%s%3N); \
 	$(MAKE) --no-print-directory publish && $(MAKE) --no-print-directory verify SINCE=$$since
 
-test: $(BROKER_CP)
+SPARK_HOME_JARS := spark-home/target/jars
+
+$(SPARK_HOME_JARS): spark-home/pom.xml
+	cd spark-home && $(MVN) dependency:copy-dependencies -DoutputDirectory=target/jars
+
+spark-home: $(SPARK_HOME_JARS)
+
+# The standalone cluster: a master on 127.0.0.1:7077 (UI :8080) and a worker (UI :8081), JVMs of their own.
+cluster-up: build $(SPARK_HOME_JARS)
+	$(RUN_JAVA) io.predictionrelay.tools.LocalSparkCluster up --dir=.local/spark --sparkHome=spark-home/target
+
+cluster-down: build
+	$(RUN_JAVA) io.predictionrelay.tools.LocalSparkCluster down --dir=.local/spark
+
+# The application jars: target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit).
+jar:
+	mvn -B -q -Pspark-provided -DskipTests package
+	mvn -B -q -DskipTests package
+
+# The standalone-cluster test submits the spark-provided jar, so it is built first.
+test: $(BROKER_CP) $(SPARK_HOME_JARS)
+	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B verify
 
 BENCH_CP := target/bench-classpath.txt
@@ -91,4 +114,4 @@ clean-data:
 
 clean:
 	mvn -B -q clean
-	rm -rf broker/target
+	rm -rf broker/target spark-home/target

@@ -15,6 +15,8 @@ import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadPredictions;
 import io.predictionrelay.transforms.WriteMessageFiles;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -87,11 +89,23 @@ public final class PublishPredictions {
     plan.describeInput();
     System.out.println(plan.describe());
 
+    long start = System.nanoTime();
     Pipeline pipeline = Pipeline.create(options);
     buildPipeline(pipeline, plan, beforePublish);
     PipelineResult result = pipeline.run();
-    result.waitUntilFinish();
-    return RunSummary.of(result, plan.input().totalRows());
+    sparkUi().ifPresent(ui -> System.out.println("spark UI:     " + ui + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)"));
+    try (ProgressReporter progress = ProgressReporter.start(result, plan.input().totalRows(), 10)) {
+      result.waitUntilFinish();
+    }
+    RunSummary summary = RunSummary.of(result, plan.input().totalRows());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    try {
+      Path report = RunReport.write(Path.of(options.getReportDir()), RunReport.toMap(plan, summary, seconds), summary);
+      System.out.println("report:       " + report);
+    } catch (IOException e) {
+      System.err.println("warning: the run report could not be written under " + options.getReportDir() + ": " + e);
+    }
+    return summary;
   }
 
   /** Wires the stages; tests call it on a TestPipeline. */
@@ -139,11 +153,24 @@ public final class PublishPredictions {
           "PublishToKafka",
           PublishToKafka.to(options.getTopic())
               .withBootstrapServers(options.getBootstrapServers())
-              .withProducerConfig(plan.producerConfig()));
+              .withProducerConfig(plan.producerConfig())
+              .withPartitionCount(plan.topicPartitions()));
     } else {
       messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
     }
 
+  }
+
+  /** The web UI of the Spark context this JVM runs, if any. */
+  private static java.util.Optional<String> sparkUi() {
+    try {
+      scala.Option<org.apache.spark.SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
+      return active.isDefined() && active.get().uiWebUrl().isDefined()
+          ? java.util.Optional.of(active.get().uiWebUrl().get())
+          : java.util.Optional.empty();
+    } catch (NoClassDefFoundError notOnSpark) {
+      return java.util.Optional.empty();
+    }
   }
 
   private static void prepareTopic(RunPlan plan) {
@@ -158,6 +185,7 @@ public final class PublishPredictions {
           options.getCreateTopic(),
           options.getPartitions(),
           options.getReplicationFactor());
+      plan.topicPartitions(topics.describeTopic(options.getTopic()).orElse(0));
       int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
       ProducerSettings.fitBatchesTo(plan.producerConfig(), limit);
     }

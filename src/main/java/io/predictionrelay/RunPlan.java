@@ -5,6 +5,7 @@ import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +37,8 @@ public final class RunPlan {
   private final Map<String, Object> producerConfig;
   private ParquetInput input;
   private int buckets;
+  private int topicPartitions;
+  private int sparkPartitions;
 
   private RunPlan(
       PublishOptions options, Sink sink, Grouping grouping, Map<String, Object> producerConfig) {
@@ -97,6 +100,7 @@ public final class RunPlan {
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
             : AssignBucket.bucketsFor(input.totalRows(), rowsPerBucket);
+    sparkPartitions = RunnerDefaults.applySparkParallelism(options, input.totalRows());
     return this;
   }
 
@@ -126,6 +130,15 @@ public final class RunPlan {
     return buckets;
   }
 
+  /** The topic's partition count, once the launch-time broker check has seen it (else 0). */
+  public int topicPartitions() {
+    return topicPartitions;
+  }
+
+  void topicPartitions(int partitions) {
+    this.topicPartitions = partitions;
+  }
+
   public Map<String, Object> producerConfig() {
     return producerConfig;
   }
@@ -139,7 +152,11 @@ public final class RunPlan {
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }
-    s.append("runner:       ").append(options.getRunner().getSimpleName()).append('\n');
+    s.append("runner:       ").append(options.getRunner().getSimpleName());
+    if (sparkPartitions > 0) {
+      s.append(", ").append(sparkPartitions).append(" Spark partitions (spark.default.parallelism)");
+    }
+    s.append('\n');
     if (grouping == Grouping.BUCKET) {
       s.append("buckets:      ").append(buckets).append(" (about ")
           .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
@@ -149,7 +166,8 @@ public final class RunPlan {
     s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
         .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes\n");
     if (sink == Sink.KAFKA) {
-      s.append("kafka:        topic ").append(options.getTopic()).append(" at ")
+      s.append("kafka:        topic ").append(options.getTopic()).append(" (").append(topicPartitions)
+          .append(" partitions) at ")
           .append(options.getBootstrapServers()).append('\n');
       s.append("producer:     ").append(ProducerSettings.describe(producerConfig)).append('\n');
     } else {

@@ -54,8 +54,11 @@ class PublishPredictionsTest {
   private RunResult run(Path input, String out, String... more) {
     List<String> args = new ArrayList<>(List.of(
         "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve(out),
-        "--deadLetterDir=" + dir.resolve(out + "-dead"), "--numBuckets=5"));
+        "--deadLetterDir=" + dir.resolve(out + "-dead"), "--reportDir=" + dir.resolve(out + "-reports")));
     args.addAll(List.of(more));
+    if (args.stream().noneMatch(a -> a.startsWith("--numBuckets="))) {
+      args.add("--numBuckets=5");
+    }
     PublishOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(PublishOptions.class);
     RunPlan plan = RunPlan.checkOptions(options).describeInput();
     TestPipeline pipeline = TestPipelines.create();
@@ -148,6 +151,62 @@ class PublishPredictionsTest {
       }
     }
     assertEquals(25, delivered);
+  }
+
+  @Test
+  void skewShowsInTheReportAndTheRunStaysWithinTheByteCap() throws IOException {
+    Path input = Files.createDirectories(dir.resolve("skewed"));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      rows.add(row("hot-client", i / 3000.0, 1 - i / 3000.0));
+    }
+    for (int i = 0; i < 200; i++) {
+      rows.add(row("client-" + i, 0.5, 0.5));
+    }
+    write(input.resolve("s.parquet"), NULLABLE_ID, rows);
+    int cap = 500;
+    RunResult run = run(input, "skewed-out", "--maxMessageBytes=" + cap, "--numBuckets=20");
+    RunSummary summary = run.summary();
+    assertTrue(summary.reconciles(), summary.toString());
+    assertEquals(3200, summary.predictions());
+    assertEquals(20, summary.bucketRows().getCount());
+    assertTrue(summary.bucketRows().getMax() >= 3000, summary.toString());
+    assertTrue(summary.bucketRowsQuantile(0.5) <= 20, summary.toString()); // the median bucket is small
+    assertTrue(summary.bucketRowsQuantile(1.0) >= 2940, summary.toString()); // the hot one, to within 2%
+    for (String line : run.messages()) {
+      String value = line.substring(line.indexOf(",\"value\":") + ",\"value\":".length(), line.length() - 1);
+      assertTrue(value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= cap, line);
+    }
+    assertTrue(summary.fullMessageShare() > 0.9, summary.toString());
+  }
+
+  @Test
+  void runsWriteAReportWithTheirBucketSizes() throws Exception {
+    Path input = input();
+    PublishOptions options = PipelineOptionsFactory.fromArgs(
+            "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve("r-out"),
+            "--deadLetterDir=" + dir.resolve("r-dead"), "--reportDir=" + dir.resolve("r-reports"),
+            "--numBuckets=3", "--runner=DirectRunner")
+        .as(PublishOptions.class);
+    RunSummary summary = PublishPredictions.run(options);
+    Path json;
+    try (Stream<Path> files = Files.list(dir.resolve("r-reports"))) {
+      List<Path> reports = files.sorted().toList();
+      assertEquals(2, reports.size(), reports.toString()); // the JSON and the PNG
+      json = reports.stream().filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+      assertTrue(reports.stream().anyMatch(p -> p.toString().endsWith("-buckets.png")));
+    }
+    JsonNode report = MAPPER.readTree(json.toFile());
+    assertEquals(139, report.get("counts").get("rowsRead").asLong());
+    assertEquals(137, report.get("counts").get("predictionsPublished").asLong());
+    assertTrue(report.get("counts").get("reconciles").asBoolean());
+    assertEquals(3, report.get("rowsPerBucket").get("count").asLong());
+    long histogramTotal = 0;
+    for (JsonNode count : report.get("rowsPerBucket").get("histogram")) {
+      histogramTotal += count.asLong();
+    }
+    assertEquals(3, histogramTotal);
+    assertEquals(summary.messages(), report.get("counts").get("messagesPublished").asLong());
   }
 
   @Test

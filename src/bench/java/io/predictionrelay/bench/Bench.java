@@ -128,7 +128,19 @@ public final class Bench {
 
     results.forEach(r -> r.extra = producerConfig);
     Files.createDirectories(docs.resolve("bench"));
-    JSON.writeValue(docs.resolve("bench/results-" + rows + ".json").toFile(), results);
+    // Contenders run now replace their earlier figures for this size; the others are kept.
+    Path file = docs.resolve("bench/results-" + rows + ".json");
+    List<Result> merged = new ArrayList<>();
+    if (Files.exists(file)) {
+      for (Result old : JSON.readValue(file.toFile(), Result[].class)) {
+        if (results.stream().noneMatch(r -> r.name.equals(old.name))) {
+          merged.add(old);
+        }
+      }
+    }
+    merged.addAll(results);
+    merged.sort(java.util.Comparator.comparingInt(r -> List.of("pipeline", "spark", "floor").indexOf(r.name)));
+    JSON.writeValue(file.toFile(), merged);
     BenchReport.write(docs);
   }
 

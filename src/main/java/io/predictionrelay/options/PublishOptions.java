@@ -109,6 +109,21 @@ public interface PublishOptions extends PipelineOptions {
 
   void setOutputDir(String value);
 
+  @Description(
+      "Spark partitions of the read and of the bucket shuffle (spark.default.parallelism). 0 (the"
+          + " default) derives it: two per core, and at least one per 250,000 rows, so that no task"
+          + " holds more than about 100 MB of rows. A value set by spark-submit or -D wins.")
+  @Default.Integer(0)
+  int getSparkPartitions();
+
+  void setSparkPartitions(int value);
+
+  @Description("Directory for the run report: a JSON file and a PNG chart of bucket sizes per run.")
+  @Default.String("reports")
+  String getReportDir();
+
+  void setReportDir(String value);
+
   @Description("Seconds to wait for the Kafka cluster to answer before giving up at launch.")
   @Default.Integer(30)
   int getBrokerTimeoutSeconds();

@@ -37,6 +37,50 @@ public final class RunnerDefaults {
       }
     }
     setIfAbsent("spark.ui.showConsoleProgress", "true");
+    if (!master.startsWith("local") && spark.getFilesToStage() == null) {
+      // Run from the application jar (java -jar, spark-submit): that jar is all executors need.
+      // Otherwise Beam stages every jar of the classpath, Spark's own included.
+      applicationJar().ifPresent(jar -> spark.setFilesToStage(java.util.List.of(jar)));
+    }
+  }
+
+  private static java.util.Optional<String> applicationJar() {
+    try {
+      java.nio.file.Path location = java.nio.file.Path.of(
+          RunnerDefaults.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return location.toString().endsWith(".jar") ? java.util.Optional.of(location.toString()) : java.util.Optional.empty();
+    } catch (java.net.URISyntaxException | RuntimeException unknown) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** Rows per Spark partition the derived parallelism aims at: about 100 MB of compact rows. */
+  static final long ROWS_PER_PARTITION = 250_000;
+
+  /** The value this class set last, told apart from one the user set. */
+  private static String lastDerived;
+
+  /**
+   * Sets {@code spark.default.parallelism}, which the Spark runner uses for the read and for
+   * GroupByKey, unless it is already set; returns the effective value (0 when not on Spark).
+   * Beam's GroupByKey on Spark caches each grouped partition in memory, so a partition must stay
+   * small: with 2 partitions, 10M rows ran out of a 2 GB heap.
+   */
+  public static int applySparkParallelism(PipelineOptions options, long totalRows) {
+    if (!isSparkRunner(options)) {
+      return 0;
+    }
+    String set = System.getProperty("spark.default.parallelism");
+    if (set != null && !set.equals(lastDerived)) {
+      return Integer.parseInt(set); // the user's (spark-submit --conf, -D)
+    }
+    int requested = options.as(PublishOptions.class).getSparkPartitions();
+    int cores = Runtime.getRuntime().availableProcessors();
+    long derived = Math.max(2L * cores, (totalRows + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
+    int partitions = requested > 0 ? requested : (int) Math.min(Integer.MAX_VALUE, derived);
+    lastDerived = Integer.toString(partitions);
+    System.setProperty("spark.default.parallelism", lastDerived);
+    return partitions;
   }
 
   public static boolean isSparkRunner(PipelineOptions options) {

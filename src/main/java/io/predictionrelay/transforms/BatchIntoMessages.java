@@ -7,7 +7,10 @@ import io.predictionrelay.model.PredictionSchema;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -67,8 +70,16 @@ public final class BatchIntoMessages
    */
   public static final class SplitBucketFn extends DoFn<KV<Integer, Iterable<Prediction>>, MessageBatch> {
     public static final String REPEATED_IDS = "repeated_ids";
+    public static final String BUCKET_ROWS = "bucket_rows";
+    public static final String FULL_MESSAGES = "full_messages";
+    /** Bucket sizes are also counted in bins 2% wide: counter {@code bucket_rows_bin_<k>} for sizes in [1.02^k, 1.02^(k+1)). */
+    public static final String BUCKET_ROWS_BIN = "bucket_rows_bin_";
+    public static final double BIN_GROWTH = 1.02;
 
     private final Counter repeatedIds = Metrics.counter(SplitBucketFn.class, REPEATED_IDS);
+    private final Counter fullMessages = Metrics.counter(SplitBucketFn.class, FULL_MESSAGES);
+    private final Distribution bucketRows = Metrics.distribution(SplitBucketFn.class, BUCKET_ROWS);
+    private transient Map<Integer, Counter> bins;
     private final PredictionSchema schema;
     private final int maxPredictions;
     private final int maxBytes;
@@ -83,6 +94,17 @@ public final class BatchIntoMessages
     @Setup
     public void setup() {
       json = new PredictionJson(schema);
+      bins = new HashMap<>();
+    }
+
+    /** The bin of a bucket size: 2%-wide, so quantiles read from the bins are within 2%. */
+    public static int binOf(long rows) {
+      return (int) Math.floor(Math.log(rows) / Math.log(BIN_GROWTH) + 1e-9);
+    }
+
+    /** The smallest size in a bin. */
+    public static long binStart(int bin) {
+      return (long) Math.ceil(Math.pow(BIN_GROWTH, bin) - 1e-9);
     }
 
     @ProcessElement
@@ -91,6 +113,9 @@ public final class BatchIntoMessages
       List<Prediction> rows = new ArrayList<>();
       bucket.getValue().forEach(rows::add);
       Collections.sort(rows);
+      bucketRows.update(rows.size());
+      int bin = binOf(rows.size());
+      bins.computeIfAbsent(bin, b -> Metrics.counter(SplitBucketFn.class, BUCKET_ROWS_BIN + b)).inc();
       int id = bucket.getKey();
       int chunk = 0;
       MessageCutter cutter = new MessageCutter(json, maxPredictions, maxBytes);
@@ -102,11 +127,15 @@ public final class BatchIntoMessages
         previousId = prediction.idClient();
         List<Prediction> closed = cutter.add(prediction);
         if (closed != null) {
+          fullMessages.inc(); // closed because the next row did not fit: full by count or bytes
           out.output(new MessageBatch(id, chunk++, closed));
         }
       }
       List<Prediction> last = cutter.finish();
       if (last != null) {
+        if (last.size() == maxPredictions) {
+          fullMessages.inc();
+        }
         out.output(new MessageBatch(id, chunk, last));
       }
     }

@@ -32,22 +32,30 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
   private final String topic;
   private final String bootstrapServers;
   private final Map<String, Object> producerConfig;
+  private final int partitions;
 
-  private PublishToKafka(String topic, String bootstrapServers, Map<String, Object> producerConfig) {
+  private PublishToKafka(
+      String topic, String bootstrapServers, Map<String, Object> producerConfig, int partitions) {
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
     this.producerConfig = producerConfig;
+    this.partitions = partitions;
   }
 
   public static PublishToKafka to(String topic) {
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must not be empty");
     }
-    return new PublishToKafka(topic, null, Map.of());
+    return new PublishToKafka(topic, null, Map.of(), 0);
   }
 
   public PublishToKafka withBootstrapServers(String bootstrapServers) {
-    return new PublishToKafka(topic, bootstrapServers, producerConfig);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, partitions);
+  }
+
+  /** The topic's partition count, to count messages, predictions and bytes per partition. */
+  public PublishToKafka withPartitionCount(int partitions) {
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, partitions);
   }
 
   /**
@@ -56,7 +64,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
    * the producer through its factory instead.
    */
   public PublishToKafka withProducerConfig(Map<String, Object> producerConfig) {
-    return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig));
+    return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig), partitions);
   }
 
   @Override
@@ -65,7 +73,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
       throw new IllegalArgumentException("bootstrapServers must be set");
     }
     return messages
-        .apply("CountMessages", ParDo.of(new CountMessagesFn()))
+        .apply("CountMessages", ParDo.of(new CountMessagesFn(partitions)))
         .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic)))
         .setCoder(ProducerRecordCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
         .apply(

@@ -1,0 +1,68 @@
+package io.predictionrelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.tools.GeneratePredictions;
+import io.predictionrelay.tools.LocalSparkCluster;
+import io.predictionrelay.tools.VerifyTopic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The application jar built without Spark (the spark-provided profile), submitted with Spark's own
+ * spark-submit to a standalone master and worker running in JVMs of their own: the executors run in
+ * the worker's JVMs, publish to the real broker, and every prediction arrives.
+ */
+class SparkStandaloneIT {
+  private static final int ROWS = 20_000;
+
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @TempDir Path dir;
+
+  private static Path sparkProvidedJar() throws Exception {
+    try (Stream<Path> files = Files.list(Path.of("target"))) {
+      return files.filter(p -> p.getFileName().toString().endsWith("-spark-provided.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException(
+              "target/*-spark-provided.jar is missing: make test builds it (mvn -Pspark-provided package)"));
+    }
+  }
+
+  @Test
+  void sparkSubmitToAStandaloneClusterPublishesEveryPrediction() throws Exception {
+    Path input = dir.resolve("input");
+    GeneratePredictions.builder(input).rows(ROWS).classes(30).files(2).seed(12).build().run();
+    Path log = dir.resolve("spark-submit.log");
+    try (LocalSparkCluster cluster = LocalSparkCluster.createForTest(2, "2g").start()) {
+      int exit = cluster.submit(sparkProvidedJar(), PublishPredictions.class.getName(),
+          Map.of("spark.executor.memory", "1g", "spark.ui.enabled", "false",
+              "spark.ui.showConsoleProgress", "false"),
+          List.of("--runner=SparkRunner", "--input=" + input, "--bootstrapServers=" + KAFKA.bootstrapServers(),
+              "--topic=standalone", "--deadLetterDir=" + dir.resolve("dead")),
+          log);
+      String output = Files.readString(log);
+      assertEquals(0, exit, output);
+      assertTrue(output.contains("counts reconcile"), output);
+      assertTrue(output.contains("runner:       SparkRunner"), output);
+
+      // The executors ran in JVMs the worker launched: each left its log in the worker's work dir.
+      try (Stream<Path> files = Files.walk(cluster.workDir())) {
+        List<Path> executorLogs = files.filter(p -> p.toString().matches(".*/worker-0/app-[^/]+/\\d+/stderr")).toList();
+        assertTrue(!executorLogs.isEmpty(), "no executor ran in the worker");
+        assertTrue(Files.readString(executorLogs.get(0)).contains("CoarseGrainedExecutorBackend"), executorLogs.get(0).toString());
+      }
+    }
+    VerifyTopic.Report report =
+        VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "standalone").build().verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(ROWS, report.received);
+    assertEquals(0, report.missing);
+  }
+}
