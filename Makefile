@@ -16,7 +16,14 @@ HEAP      ?= 4g
 # Spark binds its web UI to SPARK_LOCAL_IP, else to every interface: keep everything on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-CLASSPATH_FILE := target/classpath.txt
+# The Flink runner lives in a Maven profile of its own (see pom.xml); its runs use that classpath.
+ifeq ($(PIPELINE),local-flink)
+  PROFILE        := -Pflink
+  CLASSPATH_FILE := target/classpath-flink.txt
+else
+  PROFILE        :=
+  CLASSPATH_FILE := target/classpath.txt
+endif
 BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
@@ -39,7 +46,7 @@ build: $(CLASSPATH_FILE)
 	$(MVN) compile
 
 $(CLASSPATH_FILE): pom.xml
-	$(MVN) dependency:build-classpath -Dmdep.outputFile=$(CLASSPATH_FILE)
+	$(MVN) $(PROFILE) dependency:build-classpath -Dmdep.outputFile=$(CLASSPATH_FILE)
 
 $(BROKER_CP): broker/pom.xml
 	cd broker && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
@@ -92,10 +99,12 @@ jar:
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B -q -DskipTests package
 
-# The standalone-cluster test submits the spark-provided jar, so it is built first.
+# The standalone-cluster test submits the spark-provided jar, so it is built first; the Flink test
+# runs last, in a build with the flink profile (Flink's libraries kept off the Spark tests' classpath).
 test: $(BROKER_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B verify
+	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
 
 BENCH_CP := target/bench-classpath.txt
 
