@@ -1,7 +1,5 @@
 package io.predictionrelay;
 
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
@@ -17,7 +15,6 @@ import io.predictionrelay.transforms.ReadPredictions;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -28,8 +25,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Publishes predictions from Parquet to Kafka: read → bucket → group → batch → encode → publish,
- * with rows that cannot be published set aside as dead letters when they are read. No global ordering: each row's
- * bucket comes from a hash of its id.
+ * with rows that cannot be published set aside as dead letters as they are read. No global
+ * ordering: each row's bucket comes from a hash of its id.
  */
 public final class PublishPredictions {
   private PublishPredictions() {}
@@ -83,9 +80,7 @@ public final class PublishPredictions {
   static RunSummary run(PublishOptions options, MessageHook beforePublish) {
     RunPlan plan = RunPlan.checkOptions(options);
     FileSystems.setDefaultPipelineOptions(options);
-    if (plan.sink() == RunPlan.Sink.KAFKA) {
-      prepareTopic(plan);
-    }
+    plan.checkBroker();
     plan.describeInput();
     System.out.println(plan.describe());
 
@@ -93,17 +88,20 @@ public final class PublishPredictions {
     Pipeline pipeline = Pipeline.create(options);
     buildPipeline(pipeline, plan, beforePublish);
     PipelineResult result = pipeline.run();
-    sparkUi().ifPresent(ui -> System.out.println("spark UI:     " + ui + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)"));
+    RunnerDefaults.sparkUi().ifPresent(ui -> System.out.println(
+        "spark UI:     " + ui + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)"));
     try (ProgressReporter progress = ProgressReporter.start(result, plan.input().totalRows(), 10)) {
       result.waitUntilFinish();
     }
     RunSummary summary = RunSummary.of(result, plan.input().totalRows());
     double seconds = (System.nanoTime() - start) / 1e9;
     try {
-      Path report = RunReport.write(Path.of(options.getReportDir()), RunReport.toMap(plan, summary, seconds), summary);
+      Path report = RunReport.write(
+          Path.of(options.getReportDir()), RunReport.toMap(plan, summary, seconds), summary);
       System.out.println("report:       " + report);
     } catch (IOException e) {
-      System.err.println("warning: the run report could not be written under " + options.getReportDir() + ": " + e);
+      System.err.println(
+          "warning: no run report could be written under " + options.getReportDir() + ": " + e);
     }
     return summary;
   }
@@ -158,37 +156,5 @@ public final class PublishPredictions {
     } else {
       messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
     }
-
   }
-
-  /** The web UI of the Spark context this JVM runs, if any. */
-  private static java.util.Optional<String> sparkUi() {
-    try {
-      scala.Option<org.apache.spark.SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
-      return active.isDefined() && active.get().uiWebUrl().isDefined()
-          ? java.util.Optional.of(active.get().uiWebUrl().get())
-          : java.util.Optional.empty();
-    } catch (NoClassDefFoundError notOnSpark) {
-      return java.util.Optional.empty();
-    }
-  }
-
-  private static void prepareTopic(RunPlan plan) {
-    PublishOptions options = plan.options();
-    try (KafkaTopics topics =
-        KafkaTopics.connect(
-            options.getBootstrapServers(),
-            plan.producerConfig(),
-            Duration.ofSeconds(options.getBrokerTimeoutSeconds()))) {
-      topics.ensureTopic(
-          options.getTopic(),
-          options.getCreateTopic(),
-          options.getPartitions(),
-          options.getReplicationFactor());
-      plan.topicPartitions(topics.describeTopic(options.getTopic()).orElse(0));
-      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
-      ProducerSettings.fitBatchesTo(plan.producerConfig(), limit);
-    }
-  }
-
 }

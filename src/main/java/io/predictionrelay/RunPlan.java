@@ -1,5 +1,6 @@
 package io.predictionrelay;
 
+import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.PredictionJson;
@@ -7,6 +8,7 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -83,6 +85,31 @@ public final class RunPlan {
     return new RunPlan(options, sink, grouping, producerConfig);
   }
 
+  /**
+   * For the Kafka sink: checks the cluster answers, creates the topic if it is missing and allowed,
+   * and checks it accepts messages this large; fits the producer's batches to the topic's limit.
+   */
+  public RunPlan checkBroker() {
+    if (sink != Sink.KAFKA) {
+      return this;
+    }
+    try (KafkaTopics topics =
+        KafkaTopics.connect(
+            options.getBootstrapServers(),
+            producerConfig,
+            Duration.ofSeconds(options.getBrokerTimeoutSeconds()))) {
+      topics.ensureTopic(
+          options.getTopic(),
+          options.getCreateTopic(),
+          options.getPartitions(),
+          options.getReplicationFactor());
+      topicPartitions = topics.describeTopic(options.getTopic()).orElse(0);
+      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      ProducerSettings.fitBatchesTo(producerConfig, limit);
+    }
+    return this;
+  }
+
   /** Reads the footers of the input and settles the bucket count. */
   public RunPlan describeInput() {
     input = ParquetInput.describe(options.getInput());
@@ -130,13 +157,9 @@ public final class RunPlan {
     return buckets;
   }
 
-  /** The topic's partition count, once the launch-time broker check has seen it (else 0). */
+  /** The topic's partition count, once {@link #checkBroker()} has seen it (else 0). */
   public int topicPartitions() {
     return topicPartitions;
-  }
-
-  void topicPartitions(int partitions) {
-    this.topicPartitions = partitions;
   }
 
   public Map<String, Object> producerConfig() {

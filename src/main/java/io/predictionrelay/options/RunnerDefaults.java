@@ -1,14 +1,22 @@
 package io.predictionrelay.options;
 
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.apache.beam.runners.spark.SparkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 
 /**
  * Runner settings a user would otherwise trip on, applied in one place before the pipeline runs:
- * on the Spark runner, {@code local[*]} instead of Beam's {@code local[4]}, and a local Spark that
+ * on the Spark runner, {@code local[*]} instead of Beam's {@code local[4]}; a local Spark that
  * binds to 127.0.0.1 only (its web UI only when {@code SPARK_LOCAL_IP=127.0.0.1}, as the Makefile
- * sets it, since the UI otherwise listens on every interface). Anything set explicitly (arguments or {@code spark.*} system properties,
- * as spark-submit sets them) wins.
+ * sets it, since the UI otherwise listens on every interface); a storage level that cannot
+ * re-publish; partitions sized to the input. Anything set explicitly (arguments, or {@code spark.*}
+ * system properties as spark-submit sets them) wins.
  */
 public final class RunnerDefaults {
   private RunnerDefaults() {}
@@ -17,7 +25,7 @@ public final class RunnerDefaults {
     if (!isSparkRunner(options)) {
       return;
     }
-    var spark = options.as(org.apache.beam.runners.spark.SparkPipelineOptions.class);
+    SparkPipelineOptions spark = options.as(SparkPipelineOptions.class);
     boolean masterGiven = Arrays.stream(args).anyMatch(a -> a.startsWith("--sparkMaster"));
     if (!masterGiven && System.getProperty("spark.master") == null) {
       spark.setSparkMaster("local[*]");
@@ -46,17 +54,18 @@ public final class RunnerDefaults {
     if (!master.startsWith("local") && spark.getFilesToStage() == null) {
       // Run from the application jar (java -jar, spark-submit): that jar is all executors need.
       // Otherwise Beam stages every jar of the classpath, Spark's own included.
-      applicationJar().ifPresent(jar -> spark.setFilesToStage(java.util.List.of(jar)));
+      applicationJar().ifPresent(jar -> spark.setFilesToStage(List.of(jar)));
     }
   }
 
-  private static java.util.Optional<String> applicationJar() {
+  private static Optional<String> applicationJar() {
     try {
-      java.nio.file.Path location = java.nio.file.Path.of(
-          RunnerDefaults.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return location.toString().endsWith(".jar") ? java.util.Optional.of(location.toString()) : java.util.Optional.empty();
-    } catch (java.net.URISyntaxException | RuntimeException unknown) {
-      return java.util.Optional.empty();
+      String location =
+          Path.of(RunnerDefaults.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+              .toString();
+      return location.endsWith(".jar") ? Optional.of(location) : Optional.empty();
+    } catch (URISyntaxException | RuntimeException unknown) {
+      return Optional.empty();
     }
   }
 
@@ -87,6 +96,18 @@ public final class RunnerDefaults {
     lastDerived = Integer.toString(partitions);
     System.setProperty("spark.default.parallelism", lastDerived);
     return partitions;
+  }
+
+  /** The web UI of the Spark context running in this JVM, if there is one. */
+  public static Optional<String> sparkUi() {
+    try {
+      scala.Option<SparkContext> active = SparkContext$.MODULE$.getActive();
+      return active.isDefined() && active.get().uiWebUrl().isDefined()
+          ? Optional.of(active.get().uiWebUrl().get())
+          : Optional.empty();
+    } catch (NoClassDefFoundError notOnSpark) {
+      return Optional.empty();
+    }
   }
 
   public static boolean isSparkRunner(PipelineOptions options) {
