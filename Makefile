@@ -24,6 +24,7 @@ else
   PROFILE        :=
   CLASSPATH_FILE := target/classpath.txt
 endif
+SPARK_HOME_JARS := spark-home/target/jars
 BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
@@ -69,8 +70,27 @@ broker-stop: build
 broker-status: build
 	@$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker status --dir=$(KAFKA_DIR)
 
-publish: build
-	$(RUN_JAVA) io.predictionrelay.PublishPredictions --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(PIPELINE_ARGS)
+PROVIDED_JAR := target/prediction-relay-0.1.0-SNAPSHOT-spark-provided.jar
+
+# On the standalone cluster the pipeline goes the way it goes on any cluster: the spark-provided
+# jar through Spark's own spark-submit (SparkSubmit from the Spark home's jars).
+ifeq ($(PIPELINE),spark-standalone)
+  PUBLISH_NEEDS := $(PROVIDED_JAR) $(SPARK_HOME_JARS)
+  PUBLISH_CMD    = SPARK_HOME=$(CURDIR)/spark-home/target SPARK_SCALA_VERSION=2.12 \
+	$(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -Dlog4j2.configurationFile=src/main/resources/log4j2.properties \
+	-cp '$(CURDIR)/spark-home/target/jars/*' \
+	org.apache.spark.deploy.SparkSubmit --master spark://127.0.0.1:7077 \
+	--class io.predictionrelay.PublishPredictions $(PROVIDED_JAR)
+else
+  PUBLISH_NEEDS :=
+  PUBLISH_CMD    = $(RUN_JAVA) io.predictionrelay.PublishPredictions
+endif
+
+$(PROVIDED_JAR):
+	mvn -B -q -Pspark-provided -DskipTests package
+
+publish: build $(PUBLISH_NEEDS)
+	$(PUBLISH_CMD) --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(PIPELINE_ARGS)
 
 verify: build
 	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(if $(SINCE),--since=$(SINCE))
@@ -79,8 +99,6 @@ verify: build
 run: data broker-start
 	@since=$$(date +%s%3N); \
 	$(MAKE) --no-print-directory publish && $(MAKE) --no-print-directory verify SINCE=$$since
-
-SPARK_HOME_JARS := spark-home/target/jars
 
 $(SPARK_HOME_JARS): spark-home/pom.xml
 	cd spark-home && $(MVN) dependency:copy-dependencies -DoutputDirectory=target/jars
