@@ -12,6 +12,8 @@ PORT      ?= 9092
 BOOTSTRAP ?= 127.0.0.1:$(PORT)
 KAFKA_DIR ?= .local/kafka
 HEAP      ?= 4g
+LAYOUT    ?= objects
+PRECISION ?= 0
 
 # Spark binds its web UI to SPARK_LOCAL_IP, else to every interface: keep everything on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
@@ -37,6 +39,7 @@ help:
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
 	@echo "make publish        run the pipeline only; make verify: the verifier only"
+	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
 	@echo "make jar            target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit)"
@@ -90,10 +93,12 @@ $(PROVIDED_JAR):
 	mvn -B -q -Pspark-provided -DskipTests package
 
 publish: build $(PUBLISH_NEEDS)
-	$(PUBLISH_CMD) --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(PIPELINE_ARGS)
+	$(PUBLISH_CMD) --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
+	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS)
 
 verify: build
-	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) $(if $(SINCE),--since=$(SINCE))
+	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
+	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(if $(SINCE),--since=$(SINCE))
 
 # Verifies only what this run wrote, so earlier runs on the same topic do not count as duplicates.
 run: data broker-start

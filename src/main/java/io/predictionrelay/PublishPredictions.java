@@ -121,6 +121,7 @@ public final class PublishPredictions {
         pipeline.apply(
             "ReadPredictions",
             ReadPredictions.from(plan.input())
+                .withFormat(plan.format())
                 .withMaxMessageBytes(options.getMaxMessageBytes())
                 .withDeadLetterDir(options.getDeadLetterDir()));
 
@@ -131,17 +132,17 @@ public final class PublishPredictions {
                 .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
                 .apply(
                     "BatchIntoMessages",
-                    BatchIntoMessages.of(plan.input().schema())
+                    BatchIntoMessages.of(plan.format())
                         .withMaxPredictions(options.getMaxPredictionsPerMessage())
                         .withMaxBytes(options.getMaxMessageBytes()))
             : predictions.apply(
                 "BatchInBundles",
                 BatchInBundles.of(
-                    plan.input().schema(),
+                    plan.format(),
                     options.getMaxPredictionsPerMessage(),
                     options.getMaxMessageBytes()));
     PCollection<EncodedMessage> messages =
-        batches.apply("EncodeJson", EncodeJson.of(plan.input().schema()));
+        batches.apply("EncodeJson", EncodeJson.of(plan.format()));
     if (beforePublish != null) {
       messages = messages.apply("TestHook", beforePublish);
     }

@@ -3,7 +3,9 @@ package io.predictionrelay;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.model.SignificantDigits;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
@@ -14,7 +16,8 @@ import java.util.Map;
 
 /**
  * What a run will do, settled and checked before the pipeline is built: the options, the input as
- * the Parquet footers describe it, the bucket count and the producer configuration. Every problem is
+ * the Parquet footers describe it, the message format, the bucket count and the producer
+ * configuration. Every problem is
  * a {@link LaunchException} naming the option, file or column.
  */
 public final class RunPlan {
@@ -36,17 +39,24 @@ public final class RunPlan {
   private final PublishOptions options;
   private final Sink sink;
   private final Grouping grouping;
+  private final MessageFormat.Layout layout;
   private final Map<String, Object> producerConfig;
   private ParquetInput input;
+  private MessageFormat format;
   private int buckets;
   private int topicPartitions;
   private int sparkPartitions;
 
   private RunPlan(
-      PublishOptions options, Sink sink, Grouping grouping, Map<String, Object> producerConfig) {
+      PublishOptions options,
+      Sink sink,
+      Grouping grouping,
+      MessageFormat.Layout layout,
+      Map<String, Object> producerConfig) {
     this.options = options;
     this.sink = sink;
     this.grouping = grouping;
+    this.layout = layout;
     this.producerConfig = producerConfig;
   }
 
@@ -63,6 +73,14 @@ public final class RunPlan {
       grouping = Grouping.valueOf(options.getGrouping().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new LaunchException("--grouping=" + options.getGrouping() + ": expected 'bucket' or 'bundle'");
+    }
+    MessageFormat.Layout layout = MessageFormat.Layout.parse(options.getLayout());
+    if (layout == null) {
+      throw new LaunchException("--layout=" + options.getLayout() + ": expected 'objects' or 'compact'");
+    }
+    if (options.getDoublePrecision() < 0 || options.getDoublePrecision() > SignificantDigits.MAX) {
+      throw new LaunchException("--doublePrecision=" + options.getDoublePrecision()
+          + ": expected 1 to " + SignificantDigits.MAX + " significant digits, or 0 to keep doubles exact");
     }
     requirePositive("maxPredictionsPerMessage", options.getMaxPredictionsPerMessage());
     requirePositive("maxMessageBytes", options.getMaxMessageBytes());
@@ -82,7 +100,7 @@ public final class RunPlan {
       producerConfig =
           ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
     }
-    return new RunPlan(options, sink, grouping, producerConfig);
+    return new RunPlan(options, sink, grouping, layout, producerConfig);
   }
 
   /**
@@ -113,7 +131,11 @@ public final class RunPlan {
   /** Reads the footers of the input and settles the bucket count. */
   public RunPlan describeInput() {
     input = ParquetInput.describe(options.getInput());
-    int smallest = PredictionJson.smallestMessageSize(input.schema());
+    format =
+        MessageFormat.of(input.schema())
+            .withLayout(layout)
+            .withDoublePrecision(options.getDoublePrecision());
+    int smallest = new PredictionJson(format).smallestMessageSize();
     if (options.getMaxMessageBytes() < smallest) {
       throw new LaunchException(
           "--maxMessageBytes=" + options.getMaxMessageBytes() + " is below the smallest possible"
@@ -153,6 +175,11 @@ public final class RunPlan {
     return input;
   }
 
+  /** The format of every message, once {@link #describeInput()} has read the columns. */
+  public MessageFormat format() {
+    return format;
+  }
+
   public int buckets() {
     return buckets;
   }
@@ -187,7 +214,8 @@ public final class RunPlan {
       s.append("grouping:     consecutive rows of each input split, no shuffle\n");
     }
     s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
-        .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes\n");
+        .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes, ")
+        .append(format).append('\n');
     if (sink == Sink.KAFKA) {
       s.append("kafka:        topic ").append(options.getTopic()).append(" (").append(topicPartitions)
           .append(" partitions) at ")

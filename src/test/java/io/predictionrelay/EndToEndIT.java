@@ -3,6 +3,7 @@ package io.predictionrelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
@@ -48,7 +49,11 @@ class EndToEndIT {
     assertEquals(0, summary.deadLettered());
 
     VerifyTopic.Report report =
-        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
+        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+            .layout(MessageFormat.Layout.parse(options.getLayout()))
+            .doublePrecision(options.getDoublePrecision())
+            .build()
+            .verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.expected);
     assertEquals(ROWS, report.received);
@@ -71,6 +76,13 @@ class EndToEndIT {
   @Test
   void sparkRunnerLocal() throws Exception {
     publishAndVerify("e2e-spark", "--runner=SparkRunner", "--sparkMaster=local[2]");
+  }
+
+  /** The verifier reads compact messages only, and expects every value rounded to 5 digits. */
+  @Test
+  void sparkRunnerCompactLayoutRoundedValues() throws Exception {
+    publishAndVerify("e2e-spark-compact", "--runner=SparkRunner", "--sparkMaster=local[2]",
+        "--layout=compact", "--doublePrecision=5");
   }
 
   /**

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import java.io.IOException;
@@ -40,12 +42,29 @@ class RunPlanTest {
     assertRejected("--producerConfig", "--input=x", "--producerConfig=no.such.property=1");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=batch.size=big");
     assertRejected("--numBuckets", "--input=x", "--numBuckets=-1");
+    assertRejected("--layout", "--input=x", "--layout=columns");
+    assertRejected("--doublePrecision", "--input=x", "--doublePrecision=18");
+    assertRejected("--doublePrecision", "--input=x", "--doublePrecision=-1");
   }
 
   @Test
   void rejectsAByteCapBelowTheSmallestPrediction() throws IOException {
     write(dir.resolve("p.parquet"), predictionSchema(30), List.of(row("x", new double[30])));
     assertRejected("--maxMessageBytes", "--input=" + dir, "--maxMessageBytes=100");
+  }
+
+  @Test
+  void settlesTheMessageFormat() throws IOException {
+    write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", new double[2])));
+    RunPlan plan =
+        RunPlan.checkOptions(options("--input=" + dir, "--sink=files", "--layout=Compact", "--doublePrecision=4"))
+            .describeInput();
+    assertEquals(
+        MessageFormat.of(PredictionSchema.withClasses(2))
+            .withLayout(MessageFormat.Layout.COMPACT)
+            .withDoublePrecision(4),
+        plan.format());
+    assertTrue(plan.describe().contains("compact layout, doubles to 4 significant digits"), plan.describe());
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.tools.GeneratePredictions;
+import io.predictionrelay.transforms.PublishToKafka;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -28,14 +30,19 @@ import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * Runs, on the same data and the same broker, one after the other in JVMs of their own: this
- * pipeline on Spark {@code local[*]}, the classic Spark SQL job, and the framework-free floor.
- * Measures wall and CPU seconds and peak RSS of each process, counts what reached each topic, then
- * writes docs/benchmarks.md and docs/benchmarks.png from every size measured so far.
+ * pipeline on Spark {@code local[*]}, the classic Spark SQL job, the framework-free floor, and this
+ * pipeline again with the smaller payload (compact layout, 6 significant digits). Measures wall and
+ * CPU seconds and peak RSS of each process, counts what reached each topic, measures the bytes per
+ * prediction of every payload option, then writes docs/benchmarks.md and docs/benchmarks.png from
+ * every size measured so far.
  *
- * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g] [--contenders=pipeline,spark,floor]</pre>
+ * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
+ *       [--contenders=pipeline,spark,floor,pipeline-compact]</pre>
  */
 public final class Bench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final List<String> CONTENDERS = List.of("pipeline", "spark", "floor", "pipeline-compact");
+  static final String COMPACT_ARGS = "--layout=compact --doublePrecision=6";
 
   /** One contender's figures. */
   public static final class Result {
@@ -69,7 +76,8 @@ public final class Bench {
     long rows = Long.parseLong(options.getOrDefault("rows", "1000000"));
     String bootstrap = options.getOrDefault("bootstrapServers", "127.0.0.1:9092");
     String heap = options.getOrDefault("heap", "4g");
-    List<String> contenders = List.of(options.getOrDefault("contenders", "pipeline,spark,floor").split(","));
+    List<String> contenders =
+        List.of(options.getOrDefault("contenders", String.join(",", CONTENDERS)).split(","));
     Path data = Path.of(options.getOrDefault("data", "data/bench-" + rows));
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
     String producerConfig = options.getOrDefault("producerConfig", "");
@@ -93,15 +101,18 @@ public final class Bench {
       result.name = contender;
       result.rows = rows;
       switch (contender) {
-        case "pipeline" -> {
-          result.description = "this pipeline, Beam Spark runner, local[*]";
+        case "pipeline", "pipeline-compact" -> {
+          boolean compact = contender.equals("pipeline-compact");
+          result.description = "this pipeline, Beam Spark runner, local[*]"
+              + (compact ? ", " + COMPACT_ARGS : "");
           command.addAll(List.of("io.predictionrelay.PublishPredictions", "--runner=SparkRunner",
               "--sparkMaster=local[*]", "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
               "--deadLetterDir=target/bench/dead-letters"));
           if (!producerConfig.isBlank()) {
             command.add("--producerConfig=" + producerConfig);
           }
-          command.addAll(List.of(options.getOrDefault("pipelineArgs", "").split(" ")).stream()
+          String pipelineArgs = options.getOrDefault("pipelineArgs", "") + (compact ? " " + COMPACT_ARGS : "");
+          command.addAll(List.of(pipelineArgs.split(" ")).stream()
               .filter(s -> !s.isBlank()).toList());
         }
         case "spark" -> {
@@ -139,8 +150,10 @@ public final class Bench {
       }
     }
     merged.addAll(results);
-    merged.sort(java.util.Comparator.comparingInt(r -> List.of("pipeline", "spark", "floor").indexOf(r.name)));
+    merged.sort(java.util.Comparator.comparingInt(r -> CONTENDERS.indexOf(r.name)));
     JSON.writeValue(file.toFile(), merged);
+    System.out.println("measuring bytes per prediction of each payload option");
+    JSON.writeValue(docs.resolve("bench/payloads.json").toFile(), PayloadSizes.measure(data.toString(), 200_000));
     BenchReport.write(docs);
   }
 
@@ -174,7 +187,10 @@ public final class Bench {
     }
   }
 
-  /** Messages, value bytes and predictions (objects) that reached the topic. */
+  /**
+   * Messages, value bytes and predictions that reached the topic: the pipeline's count header, or,
+   * for contenders that write none, the objects in each message.
+   */
   private static void count(String bootstrap, String topic, Result result) {
     Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
@@ -190,7 +206,10 @@ public final class Bench {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           result.messages++;
           result.jsonBytes += record.value().length;
-          result.predictions += occurrences(record.value(), marker);
+          Header count = record.headers().lastHeader(PublishToKafka.COUNT_HEADER);
+          result.predictions += count != null
+              ? Integer.parseInt(new String(count.value(), StandardCharsets.UTF_8))
+              : occurrences(record.value(), marker);
         }
       }
     }

@@ -70,7 +70,8 @@ final class BenchReport {
       }
       md.append('\n');
     }
-    md.append("![throughput](benchmarks.png)\n");
+    md.append("![throughput](benchmarks.png)\n\n");
+    payloads(docs, md);
     Path existing = docs.resolve("benchmarks.md");
     String notes = "";
     if (Files.exists(existing)) {
@@ -80,6 +81,26 @@ final class BenchReport {
     }
     Files.writeString(existing, md + notes);
     chart(bySize, docs.resolve("benchmarks.png"));
+  }
+
+  /** The bytes-per-prediction table of every payload option, from docs/bench/payloads.json. */
+  private static void payloads(Path docs, StringBuilder md) throws IOException {
+    Path file = docs.resolve("bench/payloads.json");
+    if (!Files.exists(file)) {
+      return;
+    }
+    List<PayloadSizes.Size> sizes = new ObjectMapper().readValue(file.toFile(), new TypeReference<>() {});
+    double classic = sizes.get(0).bytesPerPrediction();
+    md.append("## Bytes per prediction\n\n");
+    md.append(String.format("The first %,d rows of the bench data, encoded in messages of 10 in each payload option",
+            sizes.get(0).predictions))
+        .append(" (`--layout`, `--doublePrecision`; 0 = exact doubles in shortest round-trip form).\n\n");
+    md.append("| layout | doublePrecision | bytes per prediction | vs default |\n|---|---:|---:|---:|\n");
+    for (PayloadSizes.Size s : sizes) {
+      md.append(String.format("| %s | %d | %.1f | %.0f%% |%n",
+          s.layout, s.doublePrecision, s.bytesPerPrediction(), 100 * s.bytesPerPrediction() / classic));
+    }
+    md.append('\n');
   }
 
   private static void chart(Map<Long, List<Bench.Result>> bySize, Path png) throws IOException {

@@ -4,6 +4,7 @@ import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
 import java.util.ArrayList;
@@ -42,8 +43,9 @@ public final class PlainJavaFloor {
       List<Future<?>> files = new ArrayList<>();
       for (String file : input.files()) {
         files.add(pool.submit(() -> {
-          PredictionJson json = new PredictionJson(input.schema());
-          RecordConverter converter = new RecordConverter(input.schema(), 1_000_000);
+          MessageFormat format = MessageFormat.of(input.schema());
+          PredictionJson json = new PredictionJson(format);
+          RecordConverter converter = new RecordConverter(format, 1_000_000);
           List<Prediction> batch = new ArrayList<>(10);
           String name = file.substring(file.lastIndexOf('/') + 1);
           long[] chunk = {0};

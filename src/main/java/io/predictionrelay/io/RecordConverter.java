@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.DeadLetter.Reason;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.PredictionSchema;
@@ -15,9 +16,12 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Turns an Avro record holding {@code id_client} and the class columns of a schema into a {@link Prediction}, or into a {@link DeadLetter} when the row cannot be published:
- * no id, a null or non-finite class value, or a single prediction larger than the message cap. The
- * pipeline and the verifier share it, so they agree on which rows are publishable. Not thread-safe.
+ * Turns an Avro record holding {@code id_client} and the class columns of a schema into a
+ * {@link Prediction} whose values are as messages will carry them (rounded when the
+ * {@link MessageFormat} asks), or into a {@link DeadLetter} when the row cannot be published: no id,
+ * a null or non-finite class value, or a single prediction larger than the message cap. The pipeline
+ * and the verifier share it, so they agree on which rows are publishable and on every value.
+ * Not thread-safe.
  */
 public final class RecordConverter {
   /** Receives the outcome of one conversion. */
@@ -29,15 +33,17 @@ public final class RecordConverter {
 
   private static final JsonFactory JSON = new JsonFactory();
 
+  private final MessageFormat format;
   private final PredictionSchema schema;
   private final PredictionJson json;
   private final long maxMessageBytes;
   private Schema lastSchema;
   private int[] lastPositions;
 
-  public RecordConverter(PredictionSchema schema, long maxMessageBytes) {
-    this.schema = schema;
-    this.json = new PredictionJson(schema);
+  public RecordConverter(MessageFormat format, long maxMessageBytes) {
+    this.format = format;
+    this.schema = format.schema();
+    this.json = new PredictionJson(format);
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -57,16 +63,23 @@ public final class RecordConverter {
         sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, columns.get(i) + " is null", record));
         return;
       }
-      values[i] = ((Number) value).doubleValue();
-      if (!Double.isFinite(values[i])) {
+      double exact = ((Number) value).doubleValue();
+      if (!Double.isFinite(exact)) {
         sink.deadLetter(deadLetter(
-            Reason.NON_FINITE_CLASS_VALUE, columns.get(i) + " is " + values[i], record));
+            Reason.NON_FINITE_CLASS_VALUE, columns.get(i) + " is " + exact, record));
+        return;
+      }
+      values[i] = format.round(exact);
+      if (!Double.isFinite(values[i])) { // e.g. Double.MAX_VALUE to one digit: 2E308
+        sink.deadLetter(deadLetter(Reason.NON_FINITE_CLASS_VALUE, columns.get(i) + " is " + exact
+            + ", which rounds to " + values[i] + " at --doublePrecision=" + format.doublePrecision(),
+            record));
         return;
       }
     }
     Prediction prediction = new Prediction(id.toString(), values);
-    if (PredictionJson.messageSize(json.maxObjectSize(prediction), 1) > maxMessageBytes) {
-      long size = PredictionJson.messageSize(json.objectSize(prediction), 1);
+    if (json.messageSize(json.maxItemSize(prediction), 1) > maxMessageBytes) {
+      long size = json.messageSize(json.itemSize(prediction), 1);
       if (size > maxMessageBytes) {
         sink.deadLetter(deadLetter(Reason.PREDICTION_TOO_LARGE,
             "alone it encodes to " + size + " bytes, over --maxMessageBytes=" + maxMessageBytes,

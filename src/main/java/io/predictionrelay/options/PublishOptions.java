@@ -73,6 +73,23 @@ public interface PublishOptions extends PipelineOptions {
   void setMaxMessageBytes(int value);
 
   @Description(
+      "JSON layout of a message: 'objects' (default: an array of {\"id_client\":…,\"class_0\":…}"
+          + " objects, as Spark's to_json writes) or 'compact' ({\"ids\":[…],\"classes\":[…],"
+          + "\"probabilities\":[[…],…]}: column names once per message).")
+  @Default.String("objects")
+  String getLayout();
+
+  void setLayout(String value);
+
+  @Description(
+      "Significant digits of the class values, 1 to 17, rounded half to even; 0 (the default)"
+          + " keeps every double exact, in its shortest round-trip form.")
+  @Default.Integer(0)
+  int getDoublePrecision();
+
+  void setDoublePrecision(int value);
+
+  @Description(
       "Number of buckets G. 0 (the default) derives it from the row count in the Parquet footers:"
           + " ceil(rows / rowsPerBucket).")
   @Default.Integer(0)

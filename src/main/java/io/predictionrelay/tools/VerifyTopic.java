@@ -1,11 +1,11 @@
 package io.predictionrelay.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.io.BufferedInputStream;
@@ -39,8 +39,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Proves a topic holds exactly the input: consumes it (from the beginning, or from a time) up to
- * the end offsets seen at start, and reconciles every prediction with the input Parquet rows that
- * are publishable. Memory stays bounded at any scale: both sides are spilled to disk in hash
+ * the end offsets seen at start, reads every message in the expected {@link MessageFormat}, and
+ * reconciles every prediction with the input Parquet rows that are publishable, rounded as the
+ * format asks. Memory stays bounded at any scale: both sides are spilled to disk in hash
  * partitions of id_client, and each partition is reconciled on its own.
  */
 public final class VerifyTopic {
@@ -53,8 +54,9 @@ public final class VerifyTopic {
   private final Long sinceMillis;
   private final int maxPredictions;
   private final int maxBytes;
+  private final MessageFormat.Layout layout;
+  private final int doublePrecision;
   private final boolean progress;
-  private final ObjectMapper mapper = new ObjectMapper();
 
   private VerifyTopic(Builder b) {
     this.input = b.input;
@@ -63,6 +65,8 @@ public final class VerifyTopic {
     this.sinceMillis = b.sinceMillis;
     this.maxPredictions = b.maxPredictions;
     this.maxBytes = b.maxBytes;
+    this.layout = b.layout;
+    this.doublePrecision = b.doublePrecision;
     this.progress = b.progress;
   }
 
@@ -78,6 +82,8 @@ public final class VerifyTopic {
     private Long sinceMillis;
     private int maxPredictions = 10;
     private int maxBytes = 1_000_000;
+    private MessageFormat.Layout layout = MessageFormat.Layout.OBJECTS;
+    private int doublePrecision = MessageFormat.SHORTEST;
     private boolean progress;
 
     private Builder(String input, String bootstrapServers, String topic) {
@@ -99,6 +105,18 @@ public final class VerifyTopic {
 
     public Builder maxMessageBytes(int value) {
       maxBytes = value;
+      return this;
+    }
+
+    /** The layout the messages were published in. */
+    public Builder layout(MessageFormat.Layout value) {
+      layout = value;
+      return this;
+    }
+
+    /** The significant digits the publisher rounded to; 0 when it kept doubles exact. */
+    public Builder doublePrecision(int value) {
+      doublePrecision = value;
       return this;
     }
 
@@ -171,14 +189,16 @@ public final class VerifyTopic {
   public Report verify() throws IOException {
     ParquetInput parquet = ParquetInput.describe(input);
     PredictionSchema schema = parquet.schema();
+    MessageFormat format =
+        MessageFormat.of(schema).withLayout(layout).withDoublePrecision(doublePrecision);
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
     Report report = new Report();
     try (Spill expected = new Spill(work.resolve("expected"), partitions);
         Spill received = new Spill(work.resolve("received"), partitions);
         Spill keys = new Spill(work.resolve("keys"), partitions)) {
-      spillInput(parquet, expected, report);
-      consume(schema, received, keys, report);
+      spillInput(parquet, format, expected, report);
+      consume(new PredictionJson(format), received, keys, report);
       expected.close();
       received.close();
       keys.close();
@@ -194,8 +214,9 @@ public final class VerifyTopic {
     return report;
   }
 
-  private void spillInput(ParquetInput parquet, Spill expected, Report report) throws IOException {
-    RecordConverter converter = new RecordConverter(parquet.schema(), maxBytes);
+  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, Report report)
+      throws IOException {
+    RecordConverter converter = new RecordConverter(format, maxBytes);
     RecordConverter.Sink sink =
         new RecordConverter.Sink() {
           @Override
@@ -218,7 +239,7 @@ public final class VerifyTopic {
     log("read %,d input rows", report.inputRows);
   }
 
-  private void consume(PredictionSchema schema, Spill received, Spill keys, Report report) {
+  private void consume(PredictionJson json, Spill received, Spill keys, Report report) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -235,12 +256,11 @@ public final class VerifyTopic {
       consumer.assign(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       seekToStart(consumer, partitions, end);
-      List<String> columns = schema.classColumns();
       long lastLog = System.nanoTime();
       while (!caughtUp(consumer, end)) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-            check(record, columns, received, keys, report);
+            check(record, json, received, keys, report);
           }
         }
         if (System.nanoTime() - lastLog > 5_000_000_000L) {
@@ -277,7 +297,7 @@ public final class VerifyTopic {
   }
 
   private void check(
-      ConsumerRecord<byte[], byte[]> record, List<String> columns, Spill received, Spill keys, Report report) {
+      ConsumerRecord<byte[], byte[]> record, PredictionJson json, Spill received, Spill keys, Report report) {
     report.messages++;
     String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
     keys.write(key, new double[0], "");
@@ -286,52 +306,27 @@ public final class VerifyTopic {
       report.overByteCap++;
       Report.addSample(report.problemSample, key + ": " + (value == null ? "null value" : value.length + " bytes"));
     }
-    JsonNode array;
+    List<Prediction> predictions;
     try {
-      array = value == null ? null : mapper.readTree(value);
-    } catch (IOException e) {
-      array = null;
-    }
-    if (array == null || !array.isArray()) {
+      predictions = json.decode(value == null ? new byte[0] : value);
+    } catch (IllegalArgumentException e) {
       report.invalidMessages++;
-      Report.addSample(report.problemSample, key + ": not a JSON array");
+      Report.addSample(report.problemSample, key + ": " + e.getMessage());
       return;
     }
-    if (array.size() > maxPredictions) {
+    if (predictions.size() > maxPredictions) {
       report.overCountCap++;
     }
     Header count = record.headers().lastHeader(PublishToKafka.COUNT_HEADER);
-    if (count == null || !new String(count.value(), StandardCharsets.UTF_8).equals(Integer.toString(array.size()))) {
+    if (count == null
+        || !new String(count.value(), StandardCharsets.UTF_8).equals(Integer.toString(predictions.size()))) {
       report.headerMismatches++;
       Report.addSample(report.problemSample, key + ": header " + PublishToKafka.COUNT_HEADER + " wrong");
     }
-    for (JsonNode object : array) {
-      double[] values = parse(object, columns);
-      if (values == null) {
-        report.invalidMessages++;
-        Report.addSample(report.problemSample, key + ": object " + object);
-        continue;
-      }
+    for (Prediction prediction : predictions) {
       report.received++;
-      received.write(object.get(PredictionSchema.ID_COLUMN).asText(), values, key);
+      received.write(prediction.idClient(), prediction.probabilities(), key);
     }
-  }
-
-  /** The class values of an object that has exactly the schema's fields, or null. */
-  private static double[] parse(JsonNode object, List<String> columns) {
-    if (!object.isObject() || object.size() != columns.size() + 1
-        || !object.path(PredictionSchema.ID_COLUMN).isTextual()) {
-      return null;
-    }
-    double[] values = new double[columns.size()];
-    for (int i = 0; i < values.length; i++) {
-      JsonNode v = object.get(columns.get(i));
-      if (v == null || !v.isNumber()) {
-        return null;
-      }
-      values[i] = v.doubleValue();
-    }
-    return values;
   }
 
   private static void reconcile(Path expectedFile, Path receivedFile, int classes, Report report)
@@ -456,6 +451,14 @@ public final class VerifyTopic {
     }
   }
 
+  private static MessageFormat.Layout layout(String value) {
+    MessageFormat.Layout layout = MessageFormat.Layout.parse(value);
+    if (layout == null) {
+      throw new IllegalArgumentException("--layout=" + value + ": expected 'objects' or 'compact'");
+    }
+    return layout;
+  }
+
   public static void main(String[] args) throws Exception {
     Args parsed = Args.parse(args);
     Builder builder =
@@ -465,6 +468,8 @@ public final class VerifyTopic {
                 parsed.get("topic", "predictions"))
             .maxPredictionsPerMessage((int) parsed.getLong("maxPredictionsPerMessage", 10))
             .maxMessageBytes((int) parsed.getLong("maxMessageBytes", 1_000_000))
+            .layout(layout(parsed.get("layout", "objects")))
+            .doublePrecision((int) parsed.getLong("doublePrecision", MessageFormat.SHORTEST))
             .progress(true);
     if (parsed.has("since")) {
       builder.since(parsed.getLong("since", 0));

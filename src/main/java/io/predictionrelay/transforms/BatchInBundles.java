@@ -3,7 +3,7 @@ package io.predictionrelay.transforms;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
-import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.MessageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -21,27 +21,27 @@ import org.apache.commons.codec.digest.MurmurHash3;
  * a re-run over the same splits yields the same keys.
  */
 public final class BatchInBundles extends PTransform<PCollection<Prediction>, PCollection<MessageBatch>> {
-  private final PredictionSchema schema;
+  private final MessageFormat format;
   private final int maxPredictions;
   private final int maxBytes;
 
-  private BatchInBundles(PredictionSchema schema, int maxPredictions, int maxBytes) {
-    this.schema = schema;
+  private BatchInBundles(MessageFormat format, int maxPredictions, int maxBytes) {
+    this.format = format;
     this.maxPredictions = maxPredictions;
     this.maxBytes = maxBytes;
   }
 
-  public static BatchInBundles of(PredictionSchema schema, int maxPredictions, int maxBytes) {
+  public static BatchInBundles of(MessageFormat format, int maxPredictions, int maxBytes) {
     if (maxPredictions <= 0 || maxBytes <= 0) {
       throw new IllegalArgumentException("message caps must be positive, got " + maxPredictions + " and " + maxBytes);
     }
-    return new BatchInBundles(schema, maxPredictions, maxBytes);
+    return new BatchInBundles(format, maxPredictions, maxBytes);
   }
 
   @Override
   public PCollection<MessageBatch> expand(PCollection<Prediction> predictions) {
     return predictions
-        .apply("CutBundles", ParDo.of(new CutBundleFn(schema, maxPredictions, maxBytes)))
+        .apply("CutBundles", ParDo.of(new CutBundleFn(format, maxPredictions, maxBytes)))
         .setCoder(MessageBatch.Coder.of());
   }
 
@@ -53,21 +53,21 @@ public final class BatchInBundles extends PTransform<PCollection<Prediction>, PC
   }
 
   static final class CutBundleFn extends DoFn<Prediction, MessageBatch> {
-    private final PredictionSchema schema;
+    private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
     private transient PredictionJson json;
     private transient MessageCutter cutter;
 
-    CutBundleFn(PredictionSchema schema, int maxPredictions, int maxBytes) {
-      this.schema = schema;
+    CutBundleFn(MessageFormat format, int maxPredictions, int maxBytes) {
+      this.format = format;
       this.maxPredictions = maxPredictions;
       this.maxBytes = maxBytes;
     }
 
     @Setup
     public void setup() {
-      json = new PredictionJson(schema);
+      json = new PredictionJson(format);
     }
 
     @StartBundle

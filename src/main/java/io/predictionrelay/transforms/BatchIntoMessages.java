@@ -3,7 +3,7 @@ package io.predictionrelay.transforms;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
-import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,18 +28,18 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class BatchIntoMessages
     extends PTransform<PCollection<KV<Integer, Iterable<Prediction>>>, PCollection<MessageBatch>> {
-  private final PredictionSchema schema;
+  private final MessageFormat format;
   private final int maxPredictions;
   private final int maxBytes;
 
-  private BatchIntoMessages(PredictionSchema schema, int maxPredictions, int maxBytes) {
-    this.schema = schema;
+  private BatchIntoMessages(MessageFormat format, int maxPredictions, int maxBytes) {
+    this.format = format;
     this.maxPredictions = maxPredictions;
     this.maxBytes = maxBytes;
   }
 
-  public static BatchIntoMessages of(PredictionSchema schema) {
-    return new BatchIntoMessages(schema, 10, 1_000_000);
+  public static BatchIntoMessages of(MessageFormat format) {
+    return new BatchIntoMessages(format, 10, 1_000_000);
   }
 
   public BatchIntoMessages withMaxPredictions(int maxPredictions) {
@@ -47,20 +47,20 @@ public final class BatchIntoMessages
       throw new IllegalArgumentException(
           "maxPredictionsPerMessage must be positive, got " + maxPredictions);
     }
-    return new BatchIntoMessages(schema, maxPredictions, maxBytes);
+    return new BatchIntoMessages(format, maxPredictions, maxBytes);
   }
 
   public BatchIntoMessages withMaxBytes(int maxBytes) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxBytes);
     }
-    return new BatchIntoMessages(schema, maxPredictions, maxBytes);
+    return new BatchIntoMessages(format, maxPredictions, maxBytes);
   }
 
   @Override
   public PCollection<MessageBatch> expand(PCollection<KV<Integer, Iterable<Prediction>>> buckets) {
     return buckets
-        .apply("SplitBuckets", ParDo.of(new SplitBucketFn(schema, maxPredictions, maxBytes)))
+        .apply("SplitBuckets", ParDo.of(new SplitBucketFn(format, maxPredictions, maxBytes)))
         .setCoder(MessageBatch.Coder.of());
   }
 
@@ -80,20 +80,20 @@ public final class BatchIntoMessages
     private final Counter fullMessages = Metrics.counter(SplitBucketFn.class, FULL_MESSAGES);
     private final Distribution bucketRows = Metrics.distribution(SplitBucketFn.class, BUCKET_ROWS);
     private transient Map<Integer, Counter> bins;
-    private final PredictionSchema schema;
+    private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
     private transient PredictionJson json;
 
-    SplitBucketFn(PredictionSchema schema, int maxPredictions, int maxBytes) {
-      this.schema = schema;
+    SplitBucketFn(MessageFormat format, int maxPredictions, int maxBytes) {
+      this.format = format;
       this.maxPredictions = maxPredictions;
       this.maxBytes = maxBytes;
     }
 
     @Setup
     public void setup() {
-      json = new PredictionJson(schema);
+      json = new PredictionJson(format);
       bins = new HashMap<>();
     }
 

@@ -3,46 +3,46 @@ package io.predictionrelay.transforms;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.PredictionJson;
-import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.MessageFormat;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Encodes each message as a JSON array of prediction objects ({@link PredictionJson}), keyed by its
- * message id. Encoding happens after the shuffle, so only compact rows cross the network.
+ * Encodes each message in its {@link MessageFormat} ({@link PredictionJson}), keyed by its message
+ * id. Encoding happens after the shuffle, so only compact rows cross the network.
  */
 public final class EncodeJson
     extends PTransform<PCollection<MessageBatch>, PCollection<EncodedMessage>> {
-  private final PredictionSchema schema;
+  private final MessageFormat format;
 
-  private EncodeJson(PredictionSchema schema) {
-    this.schema = schema;
+  private EncodeJson(MessageFormat format) {
+    this.format = format;
   }
 
-  public static EncodeJson of(PredictionSchema schema) {
-    return new EncodeJson(schema);
+  public static EncodeJson of(MessageFormat format) {
+    return new EncodeJson(format);
   }
 
   @Override
   public PCollection<EncodedMessage> expand(PCollection<MessageBatch> messages) {
     return messages
-        .apply("ToJson", ParDo.of(new ToJsonFn(schema)))
+        .apply("ToJson", ParDo.of(new ToJsonFn(format)))
         .setCoder(EncodedMessage.Coder.of());
   }
 
   static final class ToJsonFn extends DoFn<MessageBatch, EncodedMessage> {
-    private final PredictionSchema schema;
+    private final MessageFormat format;
     private transient PredictionJson json;
 
-    ToJsonFn(PredictionSchema schema) {
-      this.schema = schema;
+    ToJsonFn(MessageFormat format) {
+      this.format = format;
     }
 
     @Setup
     public void setup() {
-      json = new PredictionJson(schema);
+      json = new PredictionJson(format);
     }
 
     @ProcessElement

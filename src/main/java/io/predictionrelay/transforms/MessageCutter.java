@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Cuts a stream of predictions into messages of at most {@code maxPredictions} predictions and
- * {@code maxBytes} bytes of JSON. Exact sizes cost an encoding, so they are only computed when an
+ * {@code maxBytes} bytes of JSON in the format of a {@link PredictionJson}. Exact sizes cost an encoding, so they are only computed when an
  * upper bound says the byte cap could bind; with the defaults that never happens.
  */
 final class MessageCutter {
@@ -26,31 +26,31 @@ final class MessageCutter {
 
   /** Adds a prediction; returns the message it closed, or null when it joined the open one. */
   List<Prediction> add(Prediction prediction) {
-    int bound = json.maxObjectSize(prediction);
+    int bound = json.maxItemSize(prediction);
     int exact = -1;
-    if (PredictionJson.messageSize(boundBytes + bound, message.size() + 1) > maxBytes) {
-      exact = json.objectSize(prediction);
-      if (PredictionJson.messageSize(exact, 1) > maxBytes) {
+    if (json.messageSize(boundBytes + bound, message.size() + 1) > maxBytes) {
+      exact = json.itemSize(prediction);
+      if (json.messageSize(exact, 1) > maxBytes) {
         throw new IllegalArgumentException(
             "prediction " + prediction.idClient() + " alone exceeds maxMessageBytes=" + maxBytes);
       }
       if (exactBytes < 0) {
         exactBytes = 0;
         for (Prediction p : message) {
-          exactBytes += json.objectSize(p);
+          exactBytes += json.itemSize(p);
         }
       }
     }
     List<Prediction> closed = null;
     boolean overBytes =
-        exact >= 0 && PredictionJson.messageSize(exactBytes + exact, message.size() + 1) > maxBytes;
+        exact >= 0 && json.messageSize(exactBytes + exact, message.size() + 1) > maxBytes;
     if (!message.isEmpty() && (message.size() == maxPredictions || overBytes)) {
       closed = finish();
     }
     message.add(prediction);
     boundBytes += bound;
     if (exactBytes >= 0) {
-      exactBytes += exact >= 0 ? exact : json.objectSize(prediction);
+      exactBytes += exact >= 0 ? exact : json.itemSize(prediction);
     }
     return closed;
   }

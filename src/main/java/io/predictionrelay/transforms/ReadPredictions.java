@@ -6,7 +6,7 @@ import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
-import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.MessageFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.EnumMap;
@@ -29,23 +29,37 @@ import org.apache.parquet.avro.AvroReadSupport;
 
 /**
  * Reads the validated Parquet files of a {@link ParquetInput} with ParquetIO and converts each Avro
- * record at once into a compact {@link Prediction}, so no Avro record is ever shuffled. Rows that
+ * record at once into a compact {@link Prediction}, so no Avro record is ever shuffled. Values are
+ * rounded here when the {@link MessageFormat} asks, so rounded rows are what is shuffled. Rows that
  * cannot be published are written to dead-letter files ({@link DeadLetterFiles}) and counted per
  * reason, right here: a second output would make the Spark runner cache every row.
  */
 public final class ReadPredictions extends PTransform<PBegin, PCollection<Prediction>> {
   private final ParquetInput input;
+  private final MessageFormat format;
   private final int maxMessageBytes;
   private final String deadLetterDir;
 
-  private ReadPredictions(ParquetInput input, int maxMessageBytes, String deadLetterDir) {
+  private ReadPredictions(
+      ParquetInput input, MessageFormat format, int maxMessageBytes, String deadLetterDir) {
     this.input = input;
+    this.format = format;
     this.maxMessageBytes = maxMessageBytes;
     this.deadLetterDir = deadLetterDir;
   }
 
   public static ReadPredictions from(ParquetInput input) {
-    return new ReadPredictions(input, Integer.MAX_VALUE, "dead-letters");
+    return new ReadPredictions(
+        input, MessageFormat.of(input.schema()), Integer.MAX_VALUE, "dead-letters");
+  }
+
+  /** The format messages will have: it decides the rounding and the size of one prediction. */
+  public ReadPredictions withFormat(MessageFormat format) {
+    if (!format.schema().equals(input.schema())) {
+      throw new IllegalArgumentException(
+          "format is for columns " + format.schema() + ", the input has " + input.schema());
+    }
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
   }
 
   /** Rows whose single-prediction message would exceed this many bytes become dead letters. */
@@ -53,7 +67,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxMessageBytes);
     }
-    return new ReadPredictions(input, maxMessageBytes, deadLetterDir);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
   }
 
   /** Where dead letters go: JSON Lines files, one per bundle that had any. */
@@ -61,7 +75,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     if (deadLetterDir == null || deadLetterDir.isBlank()) {
       throw new IllegalArgumentException("deadLetterDir must not be empty");
     }
-    return new ReadPredictions(input, maxMessageBytes, deadLetterDir);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
   }
 
   @Override
@@ -79,7 +93,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
             ParquetIO.readFiles(schema).withProjection(schema, schema).withConfiguration(readSchema))
         .apply(
             "ToPredictions",
-            ParDo.of(new ToPredictionFn(input.schema(), maxMessageBytes, deadLetterDir)))
+            ParDo.of(new ToPredictionFn(format, maxMessageBytes, deadLetterDir)))
         .setCoder(PredictionCoder.of());
   }
 
@@ -89,14 +103,14 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
 
     private final Counter rowsRead = Metrics.counter(ToPredictionFn.class, ROWS_READ);
     private final Map<DeadLetter.Reason, Counter> deadLetters = new EnumMap<>(DeadLetter.Reason.class);
-    private final PredictionSchema schema;
+    private final MessageFormat format;
     private final int maxMessageBytes;
     private final String deadLetterDir;
     private transient RecordConverter converter;
     private transient DeadLetterFiles files;
 
-    ToPredictionFn(PredictionSchema schema, int maxMessageBytes, String deadLetterDir) {
-      this.schema = schema;
+    ToPredictionFn(MessageFormat format, int maxMessageBytes, String deadLetterDir) {
+      this.format = format;
       this.maxMessageBytes = maxMessageBytes;
       this.deadLetterDir = deadLetterDir;
       for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
@@ -106,7 +120,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
 
     @Setup
     public void setup() {
-      converter = new RecordConverter(schema, maxMessageBytes);
+      converter = new RecordConverter(format, maxMessageBytes);
     }
 
     @StartBundle

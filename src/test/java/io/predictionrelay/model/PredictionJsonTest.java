@@ -13,10 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class PredictionJsonTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private final PredictionJson json = new PredictionJson(PredictionSchema.withClasses(3));
+  private static final MessageFormat OBJECTS = MessageFormat.of(PredictionSchema.withClasses(3));
+  private static final MessageFormat COMPACT = OBJECTS.withLayout(MessageFormat.Layout.COMPACT);
+  private final PredictionJson json = new PredictionJson(OBJECTS);
 
   @Test
   void writesTheClassicToJsonLayout() {
@@ -69,26 +73,92 @@ class PredictionJsonTest {
   }
 
   @Test
-  void sizesAreExactAndBoundsHold() {
+  void writesTheCompactLayout() {
+    byte[] encoded =
+        new PredictionJson(COMPACT)
+            .encode(
+                List.of(
+                    new Prediction("a", new double[] {0.12, 0.5, 0.38}),
+                    new Prediction("b\"q", new double[] {1.0E-5, 0.0, 1.0})));
+    assertEquals(
+        "{\"ids\":[\"a\",\"b\\\"q\"],\"classes\":[\"class_0\",\"class_1\",\"class_2\"],"
+            + "\"probabilities\":[[0.12,0.5,0.38],[1.0E-5,0.0,1.0]]}",
+        new String(encoded, StandardCharsets.UTF_8));
+  }
+
+  /** Predictions of every size class: control characters in ids, extreme doubles, long ids. */
+  private static List<Prediction> awkwardPredictions() {
     Random random = new Random(11);
     List<Prediction> predictions = new ArrayList<>();
-    long objects = 0;
     for (int i = 0; i < 50; i++) {
-      double[] values = {random.nextDouble(), -Double.MIN_NORMAL, Double.MAX_VALUE};
-      Prediction p = new Prediction("\u0001id" + "x".repeat(i), values);
-      predictions.add(p);
-      int size = json.objectSize(p);
-      objects += size;
-      assertTrue(json.maxObjectSize(p) >= size, "bound below exact size for " + p);
+      double[] values = {random.nextDouble(), -Double.MIN_NORMAL, -Double.MAX_VALUE};
+      predictions.add(new Prediction("\u0001id€😀" + "x".repeat(i), values));
     }
-    assertEquals(json.encode(predictions).length, PredictionJson.messageSize(objects, predictions.size()));
+    return predictions;
+  }
+
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void sizesAreExactAndBoundsHold(MessageFormat.Layout layout) {
+    PredictionJson json = new PredictionJson(OBJECTS.withLayout(layout));
+    List<Prediction> predictions = awkwardPredictions();
+    long items = 0;
+    for (int n = 1; n <= predictions.size(); n++) {
+      Prediction p = predictions.get(n - 1);
+      int size = json.itemSize(p);
+      items += size;
+      assertTrue(json.maxItemSize(p) >= size, "bound below exact size for " + p);
+      assertEquals(json.encode(predictions.subList(0, n)).length, json.messageSize(items, n));
+    }
   }
 
   @Test
   void smallestMessageIsOneShortIdAndZeros() {
     assertEquals(
         "[{\"id_client\":\"x\",\"class_0\":0.0,\"class_1\":0.0,\"class_2\":0.0}]".length(),
-        PredictionJson.smallestMessageSize(PredictionSchema.withClasses(3)));
+        new PredictionJson(OBJECTS).smallestMessageSize());
+    assertEquals(
+        "{\"ids\":[\"x\"],\"classes\":[\"class_0\",\"class_1\",\"class_2\"],\"probabilities\":[[0.0,0.0,0.0]]}"
+            .length(),
+        new PredictionJson(COMPACT).smallestMessageSize());
+  }
+
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void decodesWhatItEncodesBitForBit(MessageFormat.Layout layout) {
+    PredictionJson json = new PredictionJson(OBJECTS.withLayout(layout));
+    List<Prediction> predictions = awkwardPredictions();
+    assertEquals(predictions, json.decode(json.encode(predictions)));
+    assertEquals(List.of(), json.decode(json.encode(List.of())));
+  }
+
+  @Test
+  void decodingRefusesAnotherLayoutOrOtherColumns() {
+    PredictionJson objects = new PredictionJson(OBJECTS);
+    PredictionJson compact = new PredictionJson(COMPACT);
+    List<Prediction> one = List.of(new Prediction("a", new double[] {0.1, 0.2, 0.7}));
+    assertThrows(IllegalArgumentException.class, () -> objects.decode(compact.encode(one)));
+    assertThrows(IllegalArgumentException.class, () -> compact.decode(objects.encode(one)));
+    PredictionJson twoClasses = new PredictionJson(MessageFormat.of(PredictionSchema.withClasses(2)));
+    assertThrows(IllegalArgumentException.class, () -> twoClasses.decode(objects.encode(one)));
+    PredictionJson twoClassesCompact =
+        new PredictionJson(MessageFormat.of(PredictionSchema.withClasses(2)).withLayout(MessageFormat.Layout.COMPACT));
+    assertThrows(IllegalArgumentException.class, () -> twoClassesCompact.decode(compact.encode(one)));
+    IllegalArgumentException mismatch =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> compact.decode(bytes(
+                "{\"ids\":[\"a\",\"b\"],\"classes\":[\"class_0\",\"class_1\",\"class_2\"],"
+                    + "\"probabilities\":[[0.1,0.2,0.7]]}")));
+    assertEquals("2 ids but 1 rows of probabilities", mismatch.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> objects.decode(bytes("[{\"id_client\":\"a\"")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> objects.decode(bytes("[{\"id_client\":\"a\",\"class_0\":\"0.1\",\"class_1\":0,\"class_2\":0}]")));
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   @Test

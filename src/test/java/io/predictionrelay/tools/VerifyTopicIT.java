@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.nio.file.Path;
@@ -85,6 +86,42 @@ class VerifyTopicIT {
     assertEquals(1, report.overCountCap);
     assertEquals(0, report.overByteCap);
     assertEquals(1, report.headerMismatches);
+  }
+
+  @Test
+  void readsTheCompactLayoutAndExpectsRoundedValues() throws Exception {
+    write(dir.resolve("in.parquet"), predictionSchema(2),
+        List.of(row("a", 0.123, 0.877), row("b", 0.2468, 0.7532), row("c", 0.5, 0.5)));
+    String topic = "verify-compact";
+    try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), Map.of(), Duration.ofSeconds(10))) {
+      topics.ensureTopic(topic, true, 1, 1);
+    }
+    String classes = "\"classes\":[\"class_0\",\"class_1\"]";
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+        new StringSerializer(), new StringSerializer())) {
+      send(producer, topic, "0-0",
+          "{\"ids\":[\"a\",\"b\"]," + classes + ",\"probabilities\":[[0.12,0.88],[0.25,0.75]]}", 2);
+      send(producer, topic, "0-1",
+          "{\"ids\":[\"c\"]," + classes + ",\"probabilities\":[[0.5000001,0.5]]}", 1); // not rounded
+      send(producer, topic, "0-2", "[" + object("c", 0.5, 0.5) + "]", 1); // the object layout
+      producer.flush();
+    }
+
+    VerifyTopic.Report report =
+        VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic)
+            .layout(MessageFormat.Layout.COMPACT)
+            .doublePrecision(2)
+            .build()
+            .verify();
+
+    assertFalse(report.ok(), report.toString());
+    assertEquals(3, report.messages);
+    assertEquals(3, report.received);
+    assertEquals(1, report.mismatched);
+    assertEquals(1, report.invalidMessages);
+    assertEquals(1, report.missing);
+    assertEquals(List.of("c"), report.missingSample);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.PredictionSchema;
@@ -35,7 +36,7 @@ class BatchInBundlesTest {
     PAssert.that(
             pipeline
                 .apply(Create.of(rows).withCoder(PredictionCoder.of()))
-                .apply(BatchInBundles.of(PredictionSchema.withClasses(1), 10, 1_000_000)))
+                .apply(BatchInBundles.of(MessageFormat.of(PredictionSchema.withClasses(1)), 10, 1_000_000)))
         .satisfies(check(rows.stream().map(Prediction::toString).collect(java.util.stream.Collectors.toCollection(HashSet::new))));
     pipeline.run().waitUntilFinish();
   }

@@ -3,6 +3,7 @@ package io.predictionrelay.transforms;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.PredictionJson;
@@ -22,9 +23,11 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class BatchIntoMessagesTest {
-  private static final PredictionSchema SCHEMA = PredictionSchema.withClasses(2);
+  private static final MessageFormat SCHEMA = MessageFormat.of(PredictionSchema.withClasses(2));
   private TestPipeline pipeline;
 
   @BeforeEach
@@ -76,18 +79,17 @@ class BatchIntoMessagesTest {
     pipeline.run().waitUntilFinish();
   }
 
-  @Test
-  void byteCapSplitsBeforeTheCountCap() {
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void byteCapSplitsBeforeTheCountCap(MessageFormat.Layout layout) {
     List<Prediction> rows = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       rows.add(new Prediction("p" + i, new double[] {0.25, 0.75})); // all the same size
     }
-    PredictionJson json = new PredictionJson(SCHEMA);
-    // Room for exactly three objects: a fourth would pass the cap.
-    long three = PredictionJson.messageSize(
-        json.objectSize(rows.get(0)) + json.objectSize(rows.get(1)) + json.objectSize(rows.get(2)), 3);
-    int cap = (int) three;
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxBytes(cap), 1, rows))
+    MessageFormat format = SCHEMA.withLayout(layout);
+    // Room for exactly three predictions: a fourth would pass the cap.
+    int cap = new PredictionJson(format).encode(rows.subList(0, 3)).length;
+    PAssert.that(batch(BatchIntoMessages.of(format).withMaxBytes(cap), 1, rows))
         .containsInAnyOrder(
             new MessageBatch(1, 0, rows.subList(0, 3)),
             new MessageBatch(1, 1, rows.subList(3, 6)),

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.testing.TestPipelines;
@@ -33,13 +34,37 @@ class EncodeJsonTest {
     PAssert.that(
             pipeline
                 .apply(Create.of(first, second).withCoder(MessageBatch.Coder.of()))
-                .apply(EncodeJson.of(PredictionSchema.withClasses(2))))
+                .apply(EncodeJson.of(MessageFormat.of(PredictionSchema.withClasses(2)))))
         .containsInAnyOrder(
             new EncodedMessage("3-0", 1,
                 "[{\"id_client\":\"a\",\"class_0\":0.25,\"class_1\":0.75}]".getBytes(UTF_8)),
             new EncodedMessage("3-1", 2,
                 ("[{\"id_client\":\"b\",\"class_0\":1.0,\"class_1\":0.0},"
                         + "{\"id_client\":\"c\",\"class_0\":0.5,\"class_1\":0.5}]").getBytes(UTF_8)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void encodesInTheCompactLayoutWithRoundedValues() {
+    MessageFormat format =
+        MessageFormat.of(PredictionSchema.withClasses(2))
+            .withLayout(MessageFormat.Layout.COMPACT)
+            .withDoublePrecision(3);
+    // ReadPredictions rounds when it reads; these values are as it would pass them on.
+    MessageBatch batch =
+        new MessageBatch(
+            7, 2,
+            List.of(
+                new Prediction("a", new double[] {format.round(0.123456), format.round(0.876544)}),
+                new Prediction("b", new double[] {format.round(1.0), format.round(2.5E-7)})));
+    PAssert.that(
+            pipeline
+                .apply(Create.of(batch).withCoder(MessageBatch.Coder.of()))
+                .apply(EncodeJson.of(format)))
+        .containsInAnyOrder(
+            new EncodedMessage("7-2", 2,
+                ("{\"ids\":[\"a\",\"b\"],\"classes\":[\"class_0\",\"class_1\"],"
+                        + "\"probabilities\":[[0.123,0.877],[1.0,2.5E-7]]}").getBytes(UTF_8)));
     pipeline.run().waitUntilFinish();
   }
 }

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.SignificantDigits;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.transforms.AssignBucket;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -28,8 +33,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The hot paths, one call each: encoding one message of 10 predictions of 30 classes, the bucket
- * hash of one id, the conversion of one Parquet (Avro) row, and the double formatting they rest on.
+ * The hot paths, one call each: encoding one message of 10 predictions of 30 classes (both
+ * layouts), the bucket hash of one id, the conversion of one Parquet (Avro) row, and the double
+ * formatting and rounding they rest on.
  * Run with {@code make jmh}.
  */
 @State(Scope.Thread)
@@ -39,6 +45,7 @@ public class HotPathBenchmarks {
   private static final JsonFactory DEFAULT_JACKSON = new JsonFactory();
 
   private PredictionJson json;
+  private PredictionJson compactJson;
   private List<Prediction> message;
   private String id;
   private GenericRecord record;
@@ -60,7 +67,9 @@ public class HotPathBenchmarks {
   @Setup
   public void setup() {
     PredictionSchema schema = PredictionSchema.withClasses(30);
-    json = new PredictionJson(schema);
+    MessageFormat format = MessageFormat.of(schema);
+    json = new PredictionJson(format);
+    compactJson = new PredictionJson(format.withLayout(MessageFormat.Layout.COMPACT));
     SplittableRandom random = new SplittableRandom(3);
     message = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
@@ -77,13 +86,28 @@ public class HotPathBenchmarks {
     for (int c = 0; c < 30; c++) {
       record.put(c + 1, message.get(0).probabilities()[c]);
     }
-    converter = new RecordConverter(schema, 1_000_000);
+    converter = new RecordConverter(format, 1_000_000);
     value = message.get(0).probabilities()[7];
   }
 
   @Benchmark
   public byte[] encodeMessageOf10() {
     return json.encode(message);
+  }
+
+  @Benchmark
+  public byte[] encodeCompactMessageOf10() {
+    return compactJson.encode(message);
+  }
+
+  @Benchmark
+  public double roundTo6Digits() {
+    return SignificantDigits.round(value, 6);
+  }
+
+  @Benchmark
+  public double roundTo6DigitsBigDecimal() {
+    return new BigDecimal(value).round(new MathContext(6, RoundingMode.HALF_EVEN)).doubleValue();
   }
 
   @Benchmark

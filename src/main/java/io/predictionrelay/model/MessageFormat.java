@@ -1,0 +1,107 @@
+package io.predictionrelay.model;
+
+import java.io.Serializable;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How predictions are written into a message: the columns ({@link PredictionSchema}), the JSON
+ * layout, and the precision of the class values. Settled once per run and shared by every stage
+ * that sizes, encodes or checks messages.
+ */
+public final class MessageFormat implements Serializable {
+
+  /** The shape of a message's JSON. */
+  public enum Layout {
+    /** {@code [{"id_client":"a","class_0":0.1,…},…]}: what {@code to_json(collect_list(struct(*)))} writes. */
+    OBJECTS,
+    /** {@code {"ids":["a",…],"classes":["class_0",…],"probabilities":[[0.1,…],…]}}: names once per message. */
+    COMPACT;
+
+    /** The layout an option value names, in any case; null when it names none. */
+    public static Layout parse(String value) {
+      for (Layout layout : values()) {
+        if (layout.name().equalsIgnoreCase(value)) {
+          return layout;
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The precision that keeps every double as it is, written in its shortest round-trip form. */
+  public static final int SHORTEST = 0;
+
+  private final PredictionSchema schema;
+  private final Layout layout;
+  private final int doublePrecision;
+
+  private MessageFormat(PredictionSchema schema, Layout layout, int doublePrecision) {
+    this.schema = Objects.requireNonNull(schema, "schema");
+    this.layout = Objects.requireNonNull(layout, "layout");
+    if (doublePrecision < SHORTEST || doublePrecision > SignificantDigits.MAX) {
+      throw new IllegalArgumentException(
+          "doublePrecision must be 0 (shortest round-trip form) or 1 to " + SignificantDigits.MAX
+              + " significant digits, got " + doublePrecision);
+    }
+    this.doublePrecision = doublePrecision;
+  }
+
+  /** The default: the classic object layout, every double exact. */
+  public static MessageFormat of(PredictionSchema schema) {
+    return new MessageFormat(schema, Layout.OBJECTS, SHORTEST);
+  }
+
+  public MessageFormat withLayout(Layout layout) {
+    return new MessageFormat(schema, layout, doublePrecision);
+  }
+
+  /** Class values rounded to this many significant digits (half to even); 0 keeps them exact. */
+  public MessageFormat withDoublePrecision(int digits) {
+    return new MessageFormat(schema, layout, digits);
+  }
+
+  public PredictionSchema schema() {
+    return schema;
+  }
+
+  public Layout layout() {
+    return layout;
+  }
+
+  public int doublePrecision() {
+    return doublePrecision;
+  }
+
+  /** A class value as messages carry it. */
+  public double round(double value) {
+    return doublePrecision == SHORTEST ? value : SignificantDigits.round(value, doublePrecision);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MessageFormat
+        && schema.equals(((MessageFormat) o).schema)
+        && layout == ((MessageFormat) o).layout
+        && doublePrecision == ((MessageFormat) o).doublePrecision;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(schema, layout, doublePrecision);
+  }
+
+  /** For the start-up summary, e.g. {@code compact layout, doubles to 4 significant digits}. */
+  @Override
+  public String toString() {
+    return layout + " layout, doubles "
+        + (doublePrecision == SHORTEST
+            ? "exact (shortest round-trip form)"
+            : "to " + doublePrecision + " significant digits");
+  }
+}
