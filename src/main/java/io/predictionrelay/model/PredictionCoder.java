@@ -1,18 +1,26 @@
 package io.predictionrelay.model;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.util.VarInt;
 
-/** A compact, deterministic encoding of a {@link Prediction}: UTF-8 id, value count, raw doubles. */
+/**
+ * A compact, deterministic encoding of a {@link Prediction}: UTF-8 id, value count, then the
+ * doubles' raw bits as big-endian longs, written and read as one block (a stream call per double
+ * cost 10% of a run's CPU samples).
+ */
 public final class PredictionCoder extends AtomicCoder<Prediction> {
   private static final PredictionCoder INSTANCE = new PredictionCoder();
   private static final StringUtf8Coder ID_CODER = StringUtf8Coder.of();
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   public static PredictionCoder of() {
     return INSTANCE;
@@ -25,20 +33,24 @@ public final class PredictionCoder extends AtomicCoder<Prediction> {
     ID_CODER.encode(value.idClient(), out);
     double[] values = value.probabilities();
     VarInt.encode(values.length, out);
-    DataOutputStream data = new DataOutputStream(out);
-    for (double v : values) {
-      data.writeLong(Double.doubleToRawLongBits(v));
+    byte[] bits = new byte[values.length * Long.BYTES];
+    for (int i = 0; i < values.length; i++) {
+      LONGS.set(bits, i * Long.BYTES, Double.doubleToRawLongBits(values[i]));
     }
-    data.flush();
+    out.write(bits);
   }
 
   @Override
   public Prediction decode(InputStream in) throws IOException {
     String id = ID_CODER.decode(in);
     double[] values = new double[VarInt.decodeInt(in)];
-    DataInputStream data = new DataInputStream(in);
+    byte[] bits = in.readNBytes(values.length * Long.BYTES);
+    if (bits.length != values.length * Long.BYTES) {
+      throw new EOFException("prediction " + id + ": " + bits.length + " bytes of "
+          + values.length * Long.BYTES + " for its values");
+    }
     for (int i = 0; i < values.length; i++) {
-      values[i] = Double.longBitsToDouble(data.readLong());
+      values[i] = Double.longBitsToDouble((long) LONGS.get(bits, i * Long.BYTES));
     }
     return new Prediction(id, values);
   }

@@ -1,15 +1,11 @@
 package io.predictionrelay.model;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamWriteFeature;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,16 +32,19 @@ public final class PredictionJson {
   /** JSON escapes a control character as {@code \\u00XX}: the most bytes one UTF-16 char can need. */
   private static final int MAX_BYTES_PER_ID_CHAR = 6;
 
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final MessageFormat format;
   private final PredictionSchema schema;
   private final boolean compact;
-  private final SerializedString idName = new SerializedString(PredictionSchema.ID_COLUMN);
-  private final SerializedString[] classNames;
-  private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(16 * 1024);
+  private final List<String> classNames;
+  private final JsonBytes out = new JsonBytes();
+  /** Objects: {@code {"id_client":}. Compact: {@code {"ids":[}. */
+  private final byte[] opening;
+  /** Objects: {@code ,"class_<i>":} per class. Compact: unused. */
+  private final byte[][] classPrefixes;
+  /** Compact: {@code ],"classes":[…],"probabilities":[}, between the ids and the values. */
+  private final byte[] compactMiddle;
   /** Bytes of a message with no predictions: brackets, and the compact layout's names. */
   private final int framing;
   /** Bytes between two items: a comma, or the compact layout's two (one per array). */
@@ -57,20 +56,33 @@ public final class PredictionJson {
     this.format = format;
     this.schema = format.schema();
     this.compact = format.layout() == MessageFormat.Layout.COMPACT;
-    this.classNames =
-        schema.classColumns().stream().map(SerializedString::new).toArray(SerializedString[]::new);
+    this.classNames = schema.classColumns();
+    this.opening = utf8(JsonBytes.quoted(compact ? IDS : PredictionSchema.ID_COLUMN));
+    this.classPrefixes = new byte[classNames.size()][];
+    StringBuilder middle = new StringBuilder("]," + JsonBytes.quoted(CLASSES) + ":[");
+    for (int i = 0; i < classNames.size(); i++) {
+      String name = JsonBytes.quoted(classNames.get(i));
+      classPrefixes[i] = utf8("," + name + ":");
+      middle.append(i == 0 ? "" : ",").append(name);
+    }
+    this.compactMiddle = utf8(middle.append("]," + JsonBytes.quoted(PROBABILITIES) + ":[").toString());
     this.framing = encode(List.of()).length;
     this.separator = compact ? 2 : 1;
+    int values = schema.classCount() * MAX_DOUBLE_CHARS;
     int bound;
     if (compact) { // "<id>" in ids, [v,v,…] in probabilities
-      bound = "\"\"".length() + "[]".length() + schema.classCount() * (MAX_DOUBLE_CHARS + 1) - 1;
+      bound = "\"\"".length() + "[]".length() + values + schema.classCount() - 1;
     } else { // {"id_client":"<id>","class_0":v,…}
-      bound = "{\"\":\"\"}".length() + PredictionSchema.ID_COLUMN.length();
-      for (String name : schema.classColumns()) {
-        bound += ",\"\":".length() + name.length() + MAX_DOUBLE_CHARS;
+      bound = "{:\"\"}".length() + opening.length + values;
+      for (byte[] prefix : classPrefixes) {
+        bound += prefix.length;
       }
     }
     this.fixedItemBound = bound;
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   public MessageFormat format() {
@@ -79,21 +91,20 @@ public final class PredictionJson {
 
   /** Encodes one message holding the predictions, in order. */
   public byte[] encode(List<Prediction> predictions) {
-    buffer.reset();
-    try (JsonGenerator json = FACTORY.createGenerator(buffer)) {
-      if (compact) {
-        writeCompact(json, predictions);
-      } else {
-        json.writeStartArray();
-        for (Prediction prediction : predictions) {
-          writeObject(json, prediction);
+    out.reset();
+    if (compact) {
+      writeCompact(predictions);
+    } else {
+      out.raw('[');
+      for (int p = 0; p < predictions.size(); p++) {
+        if (p > 0) {
+          out.raw(',');
         }
-        json.writeEndArray();
+        writeObject(predictions.get(p));
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      out.raw(']');
     }
-    return buffer.toByteArray();
+    return out.toByteArray();
   }
 
   /** The exact number of bytes one prediction adds to a message, separators aside. */
@@ -134,49 +145,47 @@ public final class PredictionJson {
     return compact ? decodeCompact(root) : decodeObjects(root);
   }
 
-  private void writeObject(JsonGenerator json, Prediction prediction) throws IOException {
+  private void writeObject(Prediction prediction) {
     double[] values = checkedValues(prediction);
-    json.writeStartObject();
-    json.writeFieldName(idName);
-    json.writeString(prediction.idClient());
+    out.raw('{').raw(opening).raw(':').string(prediction.idClient());
     for (int i = 0; i < values.length; i++) {
-      json.writeFieldName(classNames[i]);
-      json.writeNumber(values[i]);
+      out.raw(classPrefixes[i]).number(values[i]);
     }
-    json.writeEndObject();
+    out.raw('}');
   }
 
-  private void writeCompact(JsonGenerator json, List<Prediction> predictions) throws IOException {
-    json.writeStartObject();
-    json.writeArrayFieldStart(IDS);
-    for (Prediction prediction : predictions) {
-      json.writeString(prediction.idClient());
-    }
-    json.writeEndArray();
-    json.writeArrayFieldStart(CLASSES);
-    for (SerializedString name : classNames) {
-      json.writeString(name);
-    }
-    json.writeEndArray();
-    json.writeArrayFieldStart(PROBABILITIES);
-    for (Prediction prediction : predictions) {
-      double[] values = checkedValues(prediction);
-      json.writeStartArray();
-      for (double value : values) {
-        json.writeNumber(value);
+  private void writeCompact(List<Prediction> predictions) {
+    out.raw('{').raw(opening).raw(':').raw('[');
+    for (int p = 0; p < predictions.size(); p++) {
+      if (p > 0) {
+        out.raw(',');
       }
-      json.writeEndArray();
+      out.string(predictions.get(p).idClient());
     }
-    json.writeEndArray();
-    json.writeEndObject();
+    out.raw(compactMiddle);
+    for (int p = 0; p < predictions.size(); p++) {
+      double[] values = checkedValues(predictions.get(p));
+      if (p > 0) {
+        out.raw(',');
+      }
+      out.raw('[');
+      for (int i = 0; i < values.length; i++) {
+        if (i > 0) {
+          out.raw(',');
+        }
+        out.number(values[i]);
+      }
+      out.raw(']');
+    }
+    out.raw(']').raw('}');
   }
 
   private double[] checkedValues(Prediction prediction) {
     double[] values = prediction.probabilities();
-    if (values.length != classNames.length) {
+    if (values.length != classNames.size()) {
       throw new IllegalArgumentException(
           "prediction " + prediction.idClient() + " has " + values.length + " values, schema has "
-              + classNames.length + " class columns");
+              + classNames.size() + " class columns");
     }
     for (int i = 0; i < values.length; i++) {
       if (!Double.isFinite(values[i])) {
@@ -196,13 +205,13 @@ public final class PredictionJson {
     List<Prediction> predictions = new ArrayList<>(root.size());
     for (JsonNode object : root) {
       if (!object.isObject()
-          || object.size() != classNames.length + 1
+          || object.size() != classNames.size() + 1
           || !object.path(PredictionSchema.ID_COLUMN).isTextual()) {
         throw new IllegalArgumentException("not a prediction object: " + object);
       }
-      double[] values = new double[classNames.length];
+      double[] values = new double[classNames.size()];
       for (int i = 0; i < values.length; i++) {
-        values[i] = number(object.get(classNames[i].getValue()), object);
+        values[i] = number(object.get(classNames.get(i)), object);
       }
       predictions.add(new Prediction(object.get(PredictionSchema.ID_COLUMN).asText(), values));
     }
@@ -217,11 +226,11 @@ public final class PredictionJson {
       throw new IllegalArgumentException(
           "not a compact message: an object of exactly \"ids\", \"classes\" and \"probabilities\" arrays");
     }
-    if (classes.size() != classNames.length) {
+    if (classes.size() != classNames.size()) {
       throw new IllegalArgumentException("\"classes\" is " + classes + ", expected " + schema.classColumns());
     }
-    for (int i = 0; i < classNames.length; i++) {
-      if (!classes.get(i).asText().equals(classNames[i].getValue()) || !classes.get(i).isTextual()) {
+    for (int i = 0; i < classNames.size(); i++) {
+      if (!classes.get(i).asText().equals(classNames.get(i)) || !classes.get(i).isTextual()) {
         throw new IllegalArgumentException("\"classes\" is " + classes + ", expected " + schema.classColumns());
       }
     }
@@ -233,10 +242,10 @@ public final class PredictionJson {
     Iterator<JsonNode> row = rows.elements();
     for (JsonNode id : ids) {
       JsonNode values = row.next();
-      if (!id.isTextual() || !values.isArray() || values.size() != classNames.length) {
+      if (!id.isTextual() || !values.isArray() || values.size() != classNames.size()) {
         throw new IllegalArgumentException("not a prediction: id " + id + ", values " + values);
       }
-      double[] parsed = new double[classNames.length];
+      double[] parsed = new double[classNames.size()];
       for (int i = 0; i < parsed.length; i++) {
         parsed[i] = number(values.get(i), values);
       }

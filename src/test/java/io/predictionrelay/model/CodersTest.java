@@ -1,7 +1,18 @@
 package io.predictionrelay.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.util.Arrays;
 import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.VarInt;
 import org.junit.jupiter.api.Test;
 
 class CodersTest {
@@ -14,6 +25,23 @@ class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(PredictionCoder.of(), B);
     CoderProperties.coderDeterministic(PredictionCoder.of(), A, new Prediction("a", A.probabilities().clone()));
     CoderProperties.coderSerializable(PredictionCoder.of());
+  }
+
+  /** The encoding is id, count, then DataOutputStream's big-endian longs, whatever writes them. */
+  @Test
+  void predictionCoderWritesTheDocumentedBytes() throws Exception {
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    StringUtf8Coder.of().encode(A.idClient(), expected);
+    VarInt.encode(A.probabilities().length, expected);
+    DataOutputStream data = new DataOutputStream(expected);
+    for (double v : A.probabilities()) {
+      data.writeLong(Double.doubleToRawLongBits(v));
+    }
+    assertArrayEquals(expected.toByteArray(), CoderUtils.encodeToByteArray(PredictionCoder.of(), A));
+    byte[] truncated = Arrays.copyOf(expected.toByteArray(), expected.size() - 1);
+    Exception e =
+        assertThrows(Exception.class, () -> CoderUtils.decodeFromByteArray(PredictionCoder.of(), truncated));
+    assertInstanceOf(EOFException.class, e.getCause(), e.toString());
   }
 
   @Test

@@ -1,17 +1,24 @@
 package io.predictionrelay.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -95,6 +102,92 @@ class PredictionJsonTest {
       predictions.add(new Prediction("\u0001id€😀" + "x".repeat(i), values));
     }
     return predictions;
+  }
+
+  /**
+   * What Jackson's generator writes for a message: the reference for the hand-written writer. One
+   * deliberate difference: Jackson 2.15 escapes a character outside the BMP as two {@code \\u}
+   * surrogates (12 bytes; jackson-core#223, optional from 2.18), we write its 4 bytes of UTF-8 as
+   * Spark's {@code to_json} does. The reference is adjusted to that; both parse to the same string.
+   */
+  private static byte[] jacksonGenerator(MessageFormat format, List<Prediction> predictions) throws Exception {
+    String jackson = new String(jacksonGeneratorAsIs(format, predictions), StandardCharsets.UTF_8);
+    Matcher pair = Pattern.compile("\\\\u(D[89AB][0-9A-F]{2})\\\\u(D[C-F][0-9A-F]{2})").matcher(jackson);
+    StringBuilder combined = new StringBuilder();
+    while (pair.find()) {
+      char high = (char) Integer.parseInt(pair.group(1), 16);
+      char low = (char) Integer.parseInt(pair.group(2), 16);
+      pair.appendReplacement(combined, new String(new char[] {high, low}));
+    }
+    return pair.appendTail(combined).toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] jacksonGeneratorAsIs(MessageFormat format, List<Prediction> predictions) throws Exception {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    JsonFactory factory = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+    List<String> classes = format.schema().classColumns();
+    try (JsonGenerator json = factory.createGenerator(buffer)) {
+      if (format.layout() == MessageFormat.Layout.OBJECTS) {
+        json.writeStartArray();
+        for (Prediction p : predictions) {
+          json.writeStartObject();
+          json.writeStringField(PredictionSchema.ID_COLUMN, p.idClient());
+          for (int i = 0; i < classes.size(); i++) {
+            json.writeNumberField(classes.get(i), p.probabilities()[i]);
+          }
+          json.writeEndObject();
+        }
+        json.writeEndArray();
+      } else {
+        json.writeStartObject();
+        json.writeArrayFieldStart("ids");
+        for (Prediction p : predictions) {
+          json.writeString(p.idClient());
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("classes");
+        for (String c : classes) {
+          json.writeString(c);
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("probabilities");
+        for (Prediction p : predictions) {
+          json.writeArray(p.probabilities(), 0, classes.size());
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+      }
+    }
+    return buffer.toByteArray();
+  }
+
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void writesTheSameBytesAsJacksonsGenerator(MessageFormat.Layout layout) throws Exception {
+    Random random = new Random(13);
+    int[] awkward = "ab\"\\/\u0000\u001f\u007f\u0080é€\n\t😀 ~".codePoints().toArray();
+    List<Prediction> predictions = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder id = new StringBuilder();
+      for (int c = random.nextInt(12); c > 0; c--) {
+        id.appendCodePoint(i % 2 == 0 ? '0' + random.nextInt(75) : awkward[random.nextInt(awkward.length)]);
+      }
+      double[] values = {
+        random.nextDouble(), Double.longBitsToDouble(random.nextLong() & 0x7fefffffffffffffL), -random.nextGaussian()
+      };
+      predictions.add(new Prediction(id.toString(), values));
+    }
+    MessageFormat format = OBJECTS.withLayout(layout);
+    PredictionJson json = new PredictionJson(format);
+    for (int from = 0; from < predictions.size(); from += 10) {
+      List<Prediction> message = predictions.subList(from, from + 10);
+      assertEquals(
+          new String(jacksonGenerator(format, message), StandardCharsets.UTF_8),
+          new String(json.encode(message), StandardCharsets.UTF_8));
+      assertArrayEquals(jacksonGenerator(format, message), json.encode(message));
+      assertEquals(MAPPER.readTree(jacksonGeneratorAsIs(format, message)), MAPPER.readTree(json.encode(message)));
+    }
+    assertArrayEquals(jacksonGenerator(format, List.of()), json.encode(List.of()));
   }
 
   @ParameterizedTest

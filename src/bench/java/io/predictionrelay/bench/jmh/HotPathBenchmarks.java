@@ -2,11 +2,13 @@ package io.predictionrelay.bench.jmh;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.model.SignificantDigits;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -43,6 +46,8 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class HotPathBenchmarks {
   private static final JsonFactory DEFAULT_JACKSON = new JsonFactory();
+  private static final JsonFactory FAST_DOUBLES_JACKSON =
+      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
   private PredictionJson json;
   private PredictionJson compactJson;
@@ -131,10 +136,26 @@ public class HotPathBenchmarks {
     return Double.toString(value);
   }
 
+  /** Our writer's reference: Jackson's generator with the same double writer. */
+  @Benchmark
+  public byte[] encodeMessageOf10JacksonGenerator() throws Exception {
+    return jacksonGenerator(FAST_DOUBLES_JACKSON);
+  }
+
   @Benchmark
   public byte[] encodeMessageOf10DefaultJackson() throws Exception {
+    return jacksonGenerator(DEFAULT_JACKSON);
+  }
+
+  @Benchmark
+  public Prediction predictionCoderRoundTrip() throws Exception {
+    return CoderUtils.decodeFromByteArray(
+        PredictionCoder.of(), CoderUtils.encodeToByteArray(PredictionCoder.of(), message.get(0)));
+  }
+
+  private byte[] jacksonGenerator(JsonFactory factory) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    try (JsonGenerator gen = DEFAULT_JACKSON.createGenerator(out)) {
+    try (JsonGenerator gen = factory.createGenerator(out)) {
       gen.writeStartArray();
       for (Prediction p : message) {
         gen.writeStartObject();
