@@ -17,8 +17,7 @@ import java.util.Map;
 /**
  * What a run will do, settled and checked before the pipeline is built: the options, the input as
  * the Parquet footers describe it, the message format, the bucket count and the producer
- * configuration. Every problem is
- * a {@link LaunchException} naming the option, file or column.
+ * configuration. Every problem is a {@link LaunchException} naming the option, file or column.
  */
 public final class RunPlan {
   /** How rows are grouped into messages. */

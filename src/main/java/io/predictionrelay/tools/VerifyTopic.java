@@ -167,7 +167,7 @@ public final class VerifyTopic {
       s.append(String.format("  duplicated message keys  %,d%n", duplicatedMessages));
       s.append(String.format("  not in the input         %,d%n", unexpected));
       s.append(String.format("  differing from input     %,d%n", mismatched));
-      s.append(String.format("  invalid JSON messages    %,d%n", invalidMessages));
+      s.append(String.format("  not JSON of the layout   %,d%n", invalidMessages));
       s.append(String.format("  over the count cap       %,d%n", overCountCap));
       s.append(String.format("  over the byte cap        %,d%n", overByteCap));
       s.append(String.format("  header count mismatches  %,d%s%n", headerMismatches, sample(problemSample)));

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Cuts a stream of predictions into messages of at most {@code maxPredictions} predictions and
- * {@code maxBytes} bytes of JSON in the format of a {@link PredictionJson}. Exact sizes cost an encoding, so they are only computed when an
- * upper bound says the byte cap could bind; with the defaults that never happens.
+ * {@code maxBytes} bytes in the format of a {@link PredictionJson}. Exact sizes cost an encoding, so
+ * they are only computed when an upper bound says the byte cap could bind; with the defaults that
+ * never happens.
  */
 final class MessageCutter {
   private final PredictionJson json;
