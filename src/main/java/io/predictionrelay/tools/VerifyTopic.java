@@ -170,7 +170,11 @@ public final class VerifyTopic {
       s.append(String.format("  not JSON of the layout   %,d%n", invalidMessages));
       s.append(String.format("  over the count cap       %,d%n", overCountCap));
       s.append(String.format("  over the byte cap        %,d%n", overByteCap));
-      s.append(String.format("  header count mismatches  %,d%s%n", headerMismatches, sample(problemSample)));
+      s.append(String.format("  header count mismatches  %,d%n", headerMismatches));
+      if (!problemSample.isEmpty()) {
+        s.append("  problems, e.g.\n");
+        problemSample.forEach(p -> s.append("    ").append(p).append('\n'));
+      }
       s.append(ok() ? "  OK: every expected prediction arrived intact" : "  FAILED");
       return s.toString();
     }
