@@ -5,7 +5,6 @@ import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
-import io.predictionrelay.model.SignificantDigits;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
@@ -73,13 +72,12 @@ public final class RunPlan {
     } catch (IllegalArgumentException e) {
       throw new LaunchException("--grouping=" + options.getGrouping() + ": expected 'bucket' or 'bundle'");
     }
-    MessageFormat.Layout layout = MessageFormat.Layout.parse(options.getLayout());
-    if (layout == null) {
-      throw new LaunchException("--layout=" + options.getLayout() + ": expected 'objects' or 'compact'");
-    }
-    if (options.getDoublePrecision() < 0 || options.getDoublePrecision() > SignificantDigits.MAX) {
-      throw new LaunchException("--doublePrecision=" + options.getDoublePrecision()
-          + ": expected 1 to " + SignificantDigits.MAX + " significant digits, or 0 to keep doubles exact");
+    MessageFormat.Layout layout;
+    try {
+      layout = MessageFormat.Layout.parse(options.getLayout());
+      MessageFormat.checkDoublePrecision(options.getDoublePrecision());
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(e.getMessage());
     }
     requirePositive("maxPredictionsPerMessage", options.getMaxPredictionsPerMessage());
     requirePositive("maxMessageBytes", options.getMaxMessageBytes());

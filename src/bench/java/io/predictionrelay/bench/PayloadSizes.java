@@ -42,12 +42,8 @@ final class PayloadSizes {
             MessageFormat.of(parquet.schema()).withLayout(layout).withDoublePrecision(precision)));
       }
     }
-    long[] seen = {0};
-    parquet.readRecords(parquet.files().get(0), record -> {
-      if (seen[0]++ < sampleRows) {
-        encoders.forEach(e -> e.converter.convert(record, e));
-      }
-    });
+    parquet.readRecords(
+        parquet.files().get(0), sampleRows, record -> encoders.forEach(e -> e.converter.convert(record, e)));
     List<Size> sizes = new ArrayList<>();
     for (Encoder e : encoders) {
       e.flush();

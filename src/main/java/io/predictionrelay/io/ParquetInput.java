@@ -133,6 +133,13 @@ public final class ParquetInput implements Serializable {
    */
   public void readRecords(String file, java.util.function.Consumer<GenericRecord> consumer)
       throws IOException {
+    readRecords(file, Long.MAX_VALUE, consumer);
+  }
+
+  /** {@link #readRecords(String, java.util.function.Consumer)}, stopping after {@code maxRows}. */
+  public void readRecords(
+      String file, long maxRows, java.util.function.Consumer<GenericRecord> consumer)
+      throws IOException {
     MatchResult.Metadata metadata = FileSystems.matchSingleFileSpec(file);
     Configuration conf = new Configuration(false);
     AvroReadSupport.setRequestedProjection(conf, avroSchema());
@@ -143,7 +150,8 @@ public final class ParquetInput implements Serializable {
             .withDataModel(GenericData.get())
             .withConf(conf)
             .build()) {
-      for (GenericRecord record = reader.read(); record != null; record = reader.read()) {
+      long rows = 0;
+      for (GenericRecord record; rows < maxRows && (record = reader.read()) != null; rows++) {
         consumer.accept(record);
       }
     }

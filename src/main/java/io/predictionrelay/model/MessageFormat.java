@@ -18,14 +18,18 @@ public final class MessageFormat implements Serializable {
     /** {@code {"ids":["a",…],"classes":["class_0",…],"probabilities":[[0.1,…],…]}}: names once per message. */
     COMPACT;
 
-    /** The layout an option value names, in any case; null when it names none. */
+    /**
+     * The layout the {@code --layout} option value names, in any case.
+     *
+     * @throws IllegalArgumentException naming the option, when it names none
+     */
     public static Layout parse(String value) {
       for (Layout layout : values()) {
         if (layout.name().equalsIgnoreCase(value)) {
           return layout;
         }
       }
-      return null;
+      throw new IllegalArgumentException("--layout=" + value + ": expected 'objects' or 'compact'");
     }
 
     @Override
@@ -44,12 +48,20 @@ public final class MessageFormat implements Serializable {
   private MessageFormat(PredictionSchema schema, Layout layout, int doublePrecision) {
     this.schema = Objects.requireNonNull(schema, "schema");
     this.layout = Objects.requireNonNull(layout, "layout");
-    if (doublePrecision < SHORTEST || doublePrecision > SignificantDigits.MAX) {
-      throw new IllegalArgumentException(
-          "doublePrecision must be 0 (shortest round-trip form) or 1 to " + SignificantDigits.MAX
-              + " significant digits, got " + doublePrecision);
+    this.doublePrecision = checkDoublePrecision(doublePrecision);
+  }
+
+  /**
+   * Returns a valid {@code --doublePrecision}: 0, or 1 to {@link SignificantDigits#MAX}.
+   *
+   * @throws IllegalArgumentException naming the option, otherwise
+   */
+  public static int checkDoublePrecision(int digits) {
+    if (digits < SHORTEST || digits > SignificantDigits.MAX) {
+      throw new IllegalArgumentException("--doublePrecision=" + digits + ": expected 1 to "
+          + SignificantDigits.MAX + " significant digits, or 0 to keep doubles exact");
     }
-    this.doublePrecision = doublePrecision;
+    return digits;
   }
 
   /** The default: the classic object layout, every double exact. */

@@ -455,14 +455,6 @@ public final class VerifyTopic {
     }
   }
 
-  private static MessageFormat.Layout layout(String value) {
-    MessageFormat.Layout layout = MessageFormat.Layout.parse(value);
-    if (layout == null) {
-      throw new IllegalArgumentException("--layout=" + value + ": expected 'objects' or 'compact'");
-    }
-    return layout;
-  }
-
   public static void main(String[] args) throws Exception {
     Args parsed = Args.parse(args);
     Builder builder =
@@ -472,8 +464,9 @@ public final class VerifyTopic {
                 parsed.get("topic", "predictions"))
             .maxPredictionsPerMessage((int) parsed.getLong("maxPredictionsPerMessage", 10))
             .maxMessageBytes((int) parsed.getLong("maxMessageBytes", 1_000_000))
-            .layout(layout(parsed.get("layout", "objects")))
-            .doublePrecision((int) parsed.getLong("doublePrecision", MessageFormat.SHORTEST))
+            .layout(MessageFormat.Layout.parse(parsed.get("layout", "objects")))
+            .doublePrecision(
+                MessageFormat.checkDoublePrecision((int) parsed.getLong("doublePrecision", MessageFormat.SHORTEST)))
             .progress(true);
     if (parsed.has("since")) {
       builder.since(parsed.getLong("since", 0));

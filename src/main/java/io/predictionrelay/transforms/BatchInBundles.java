@@ -2,7 +2,6 @@ package io.predictionrelay.transforms;
 
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
-import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.MessageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -56,7 +55,6 @@ public final class BatchInBundles extends PTransform<PCollection<Prediction>, PC
     private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
-    private transient PredictionJson json;
     private transient MessageCutter cutter;
 
     CutBundleFn(MessageFormat format, int maxPredictions, int maxBytes) {
@@ -67,12 +65,7 @@ public final class BatchInBundles extends PTransform<PCollection<Prediction>, PC
 
     @Setup
     public void setup() {
-      json = new PredictionJson(format);
-    }
-
-    @StartBundle
-    public void startBundle() {
-      cutter = new MessageCutter(json, maxPredictions, maxBytes);
+      cutter = new MessageCutter(format, maxPredictions, maxBytes);
     }
 
     @ProcessElement

@@ -2,7 +2,6 @@ package io.predictionrelay.transforms;
 
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
-import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -83,7 +82,7 @@ public final class BatchIntoMessages
     private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
-    private transient PredictionJson json;
+    private transient MessageCutter cutter;
 
     SplitBucketFn(MessageFormat format, int maxPredictions, int maxBytes) {
       this.format = format;
@@ -93,7 +92,7 @@ public final class BatchIntoMessages
 
     @Setup
     public void setup() {
-      json = new PredictionJson(format);
+      cutter = new MessageCutter(format, maxPredictions, maxBytes);
       bins = new HashMap<>();
     }
 
@@ -118,7 +117,6 @@ public final class BatchIntoMessages
       bins.computeIfAbsent(bin, b -> Metrics.counter(SplitBucketFn.class, BUCKET_ROWS_BIN + b)).inc();
       int id = bucket.getKey();
       int chunk = 0;
-      MessageCutter cutter = new MessageCutter(json, maxPredictions, maxBytes);
       String previousId = null;
       for (Prediction prediction : rows) {
         if (prediction.idClient().equals(previousId)) {

@@ -1,5 +1,6 @@
 package io.predictionrelay.transforms;
 
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
 import java.util.ArrayList;
@@ -7,9 +8,11 @@ import java.util.List;
 
 /**
  * Cuts a stream of predictions into messages of at most {@code maxPredictions} predictions and
- * {@code maxBytes} bytes in the format of a {@link PredictionJson}. Exact sizes cost an encoding, so
- * they are only computed when an upper bound says the byte cap could bind; with the defaults that
- * never happens.
+ * {@code maxBytes} bytes in a {@link MessageFormat}. Exact sizes cost an encoding, so they are only
+ * computed when an upper bound says the byte cap could bind; with the defaults that never happens.
+ * One per DoFn instance, made in {@code @Setup}: {@link #finish()} leaves it ready for the next
+ * bucket or bundle, and Beam discards a DoFn instance that throws, so a message a failure left open
+ * is never carried into another.
  */
 final class MessageCutter {
   private final PredictionJson json;
@@ -19,8 +22,8 @@ final class MessageCutter {
   private long boundBytes;
   private long exactBytes = -1; // -1: not measured yet
 
-  MessageCutter(PredictionJson json, int maxPredictions, int maxBytes) {
-    this.json = json;
+  MessageCutter(MessageFormat format, int maxPredictions, int maxBytes) {
+    this.json = new PredictionJson(format);
     this.maxPredictions = maxPredictions;
     this.maxBytes = maxBytes;
   }

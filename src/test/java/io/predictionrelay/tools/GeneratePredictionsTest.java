@@ -59,6 +59,11 @@ class GeneratePredictionsTest {
       assertEquals(1.0, sum, 1e-9);
     }
     assertEquals(2500, ParquetInput.describe(dir.toString()).totalRows());
+
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    List<GenericRecord> first = new ArrayList<>();
+    input.readRecords(input.files().get(0), 7, first::add);
+    assertEquals(rows.subList(0, 7), first); // files are listed in order, rows read in file order
   }
 
   @Test
