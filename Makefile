@@ -97,7 +97,7 @@ publish: build $(PUBLISH_NEEDS)
 	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS)
 
 verify: build
-	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
+	$(RUN_JAVA) io.predictionrelay.verify.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
 	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(if $(SINCE),--since=$(SINCE))
 
 # Verifies only what this run wrote, so earlier runs on the same topic do not count as duplicates.

@@ -1,41 +1,47 @@
 package io.predictionrelay;
 
-import io.predictionrelay.transforms.CountMessagesFn;
-import io.predictionrelay.transforms.ReadPredictions.ToPredictionFn;
+import io.predictionrelay.model.RunMetrics;
+import java.io.PrintStream;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Prints a line every few seconds while a run goes on: rows read out of the footers' total,
- * messages published, the rate and an estimate of the time left. Runners update metrics at their
- * own pace (Spark when tasks finish), so lines can jump; Spark's own progress bar shows tasks.
+ * messages published, the rate and an estimate of the time left; and a last line when it ends, from
+ * the same committed counts as the summary. Runners update metrics at their own pace (Spark when
+ * tasks finish), so lines can jump; Spark's own progress bar shows tasks.
  */
 final class ProgressReporter implements AutoCloseable {
-  private final Thread thread;
+  private final PrintStream out;
+  private final long totalRows;
+  private final long start = System.nanoTime();
+  private Thread thread;
 
-  private ProgressReporter(Thread thread) {
-    this.thread = thread;
+  private ProgressReporter(PrintStream out, long totalRows) {
+    this.out = out;
+    this.totalRows = totalRows;
   }
 
-  /** Starts reporting on an interactive console only, so tests and logs stay quiet. */
-  static ProgressReporter start(PipelineResult result, long totalRows, int everySeconds) {
-    if (System.console() == null || everySeconds <= 0) {
-      return new ProgressReporter(null);
+  /** Reports on an interactive console only, so tests and logs stay quiet. */
+  static ProgressReporter onConsole(long totalRows) {
+    return new ProgressReporter(System.console() == null ? null : System.out, totalRows);
+  }
+
+  /** Reports to {@code out}; null reports nothing. */
+  static ProgressReporter to(PrintStream out, long totalRows) {
+    return new ProgressReporter(out, totalRows);
+  }
+
+  /** Prints a line every {@code everyMillis} until {@link #finish} or {@link #close}. */
+  ProgressReporter watch(PipelineResult result, long everyMillis) {
+    if (out == null) {
+      return this;
     }
-    long start = System.nanoTime();
-    Thread thread = new Thread(() -> {
+    thread = new Thread(() -> {
       try {
         while (true) {
-          Thread.sleep(everySeconds * 1000L);
-          long read = attempted(result, ToPredictionFn.class, ToPredictionFn.ROWS_READ);
-          long messages = attempted(result, CountMessagesFn.class, CountMessagesFn.MESSAGES);
-          double seconds = (System.nanoTime() - start) / 1e9;
-          double rate = read / seconds;
-          String left = read == 0 ? "" : String.format(", about %.0f s left to read", (totalRows - read) / rate);
-          System.out.printf("%nprogress: %,d of %,d rows read (%.0f%%), %,d messages published, %,.0f rows/s%s%n",
-              read, totalRows, 100.0 * read / Math.max(1, totalRows), messages, rate, left);
+          Thread.sleep(everyMillis);
+          out.println();
+          out.println(line(RunCounts.attempted(result), false));
         }
       } catch (InterruptedException stopped) {
         Thread.currentThread().interrupt();
@@ -45,22 +51,38 @@ final class ProgressReporter implements AutoCloseable {
     }, "progress");
     thread.setDaemon(true);
     thread.start();
-    return new ProgressReporter(thread);
+    return this;
   }
 
-  private static long attempted(PipelineResult result, Class<?> namespace, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
-      sum += c.getAttempted();
+  /** Stops the periodic lines and prints the last one, from the run's final counts. */
+  void finish(RunSummary summary) {
+    close();
+    if (out != null) {
+      out.println(line(summary.counts(), true));
     }
-    return sum;
+  }
+
+  String line(RunCounts counts, boolean done) {
+    long read = counts.counter(RunMetrics.ROWS_READ);
+    long messages = counts.counter(RunMetrics.MESSAGES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double rate = read / Math.max(seconds, 1e-3);
+    String left = done ? ", done"
+        : read == 0 ? "" : String.format(", about %.0f s left to read", (totalRows - read) / rate);
+    return String.format("progress: %,d of %,d rows read (%.0f%%), %,d messages published, %,.0f rows/s%s",
+        read, totalRows, 100.0 * read / Math.max(1, totalRows), messages, rate, left);
   }
 
   @Override
   public void close() {
     if (thread != null) {
       thread.interrupt();
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      thread = null;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.predictionrelay;
 
+import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
@@ -7,7 +8,7 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
-import io.predictionrelay.transforms.BatchInBundles;
+import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
@@ -17,23 +18,23 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Publishes predictions from Parquet to Kafka: read → bucket → group → batch → encode → publish,
  * with rows that cannot be published set aside as dead letters as they are read. No global
  * ordering: each row's bucket comes from a hash of its id.
+ *
+ * <p>A run is {@link #prepare} (every launch check, then the topic created if missing),
+ * {@link #buildMessages} and {@link #publish} (the graph; a test may put a step of its own between
+ * the two), and {@link #execute} (run to the end, count, report).
  */
 public final class PublishPredictions {
   private PublishPredictions() {}
-
-  /** A transform between encoding and publishing; for tests only. */
-  abstract static class MessageHook
-      extends PTransform<PCollection<EncodedMessage>, PCollection<EncodedMessage>> {}
 
   public static void main(String[] args) {
     PipelineOptionsFactory.register(PublishOptions.class);
@@ -73,27 +74,111 @@ public final class PublishPredictions {
    * its counts. Throws {@link LaunchException} before anything is sent when a check fails.
    */
   public static RunSummary run(PublishOptions options) {
-    return run(options, null);
+    RunPlan plan = prepare(options);
+    Pipeline pipeline = Pipeline.create(options);
+    publish(buildMessages(pipeline, plan), plan);
+    return execute(pipeline, plan);
   }
 
-  /** {@link #run(PublishOptions)} with a test hook before publishing; see {@link MessageHook}. */
-  static RunSummary run(PublishOptions options, MessageHook beforePublish) {
-    RunPlan plan = RunPlan.checkOptions(options);
-    FileSystems.setDefaultPipelineOptions(options);
-    plan.checkBroker();
-    plan.describeInput();
-    System.out.println(plan.describe());
-
-    long start = System.nanoTime();
-    Pipeline pipeline = Pipeline.create(options);
-    buildPipeline(pipeline, plan, beforePublish);
-    PipelineResult result = pipeline.run();
-    RunnerDefaults.sparkUi().ifPresent(ui -> System.out.println(
-        "spark UI:     " + ui + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)"));
-    try (ProgressReporter progress = ProgressReporter.start(result, plan.input().totalRows(), 10)) {
-      result.waitUntilFinish();
+  /**
+   * Plans the run ({@link RunPlan#plan}: every launch check), creates the topic if it is missing,
+   * and prints the effective configuration.
+   */
+  public static RunPlan prepare(PublishOptions options) {
+    RunPlan plan = RunPlan.plan(options);
+    if (plan.topicMissing()) {
+      plan = createTopic(plan);
     }
-    RunSummary summary = RunSummary.of(result, plan.input().totalRows());
+    System.out.println(plan.describe());
+    return plan;
+  }
+
+  /** Creates the plan's topic with {@code --partitions} and {@code --replicationFactor}. */
+  static RunPlan createTopic(RunPlan plan) {
+    PublishOptions options = plan.options();
+    try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
+      topics.ensureTopic(options.getTopic(), true, options.getPartitions(), options.getReplicationFactor());
+      int partitions = topics.describeTopic(options.getTopic()).orElseThrow(() -> new LaunchException(
+          "--topic " + options.getTopic() + " was created but cannot be described"));
+      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      return plan.withTopic(new RunPlan.Topic(options.getTopic(), partitions, limit));
+    }
+  }
+
+  /** The graph up to the encoded messages, ready to publish; tests call it on a TestPipeline. */
+  public static PCollection<EncodedMessage> buildMessages(Pipeline pipeline, RunPlan plan) {
+    PublishOptions options = plan.options();
+    ReadPredictions read =
+        ReadPredictions.from(plan.input())
+            .withFormat(plan.format())
+            .withMaxMessageBytes(options.getMaxMessageBytes())
+            .withDeadLetterDir(options.getDeadLetterDir());
+    PCollection<MessageBatch> batches =
+        plan.grouping() == RunPlan.Grouping.BUCKET
+            ? pipeline
+                .apply("ReadPredictions", read)
+                .apply("AssignBucket", AssignBucket.into(plan.buckets()))
+                .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
+                .apply(
+                    "BatchIntoMessages",
+                    BatchIntoMessages.of(plan.format())
+                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                        .withMaxBytes(options.getMaxMessageBytes()))
+            : PBegin.in(pipeline)
+                .apply(
+                    "BatchInSplits",
+                    BatchInSplits.of(read)
+                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                        .withMaxBytes(options.getMaxMessageBytes()));
+    return batches.apply("EncodeJson", EncodeJson.of(plan.format()));
+  }
+
+  /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */
+  public static void publish(PCollection<EncodedMessage> messages, RunPlan plan) {
+    PublishOptions options = plan.options();
+    if (plan.sink() == RunPlan.Sink.KAFKA) {
+      messages.apply(
+          "PublishToKafka",
+          PublishToKafka.to(options.getTopic())
+              .withBootstrapServers(options.getBootstrapServers())
+              .withProducerConfig(plan.producerConfig()));
+    } else {
+      messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
+    }
+  }
+
+  /** {@link #buildMessages} then {@link #publish}. */
+  public static void buildPipeline(Pipeline pipeline, RunPlan plan) {
+    publish(buildMessages(pipeline, plan), plan);
+  }
+
+  /** Runs a pipeline built from {@code plan} to the end; returns its counts and writes its report. */
+  public static RunSummary execute(Pipeline pipeline, RunPlan plan) {
+    PublishOptions options = plan.options();
+    long start = System.nanoTime();
+    JavaSparkContext spark = RunnerDefaults.isSparkRunner(options)
+        ? RunnerDefaults.startSparkContext(options, plan.sparkSettings())
+        : null;
+    RunSummary summary;
+    try {
+      PipelineResult result = pipeline.run();
+      if (spark != null && spark.sc().uiWebUrl().isDefined()) {
+        System.out.println("spark UI:     " + spark.sc().uiWebUrl().get()
+            + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)");
+      }
+      ProgressReporter progress = ProgressReporter.onConsole(plan.input().totalRows()).watch(result, 10_000);
+      try {
+        result.waitUntilFinish();
+      } finally {
+        progress.close();
+      }
+      summary = RunSummary.of(result, plan.input().totalRows(), plan.topicPartitions());
+      progress.finish(summary);
+    } finally {
+      if (spark != null) {
+        spark.stop();
+      }
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     try {
       Path report = RunReport.write(
@@ -104,58 +189,5 @@ public final class PublishPredictions {
           "warning: no run report could be written under " + options.getReportDir() + ": " + e);
     }
     return summary;
-  }
-
-  /** Wires the stages; tests call it on a TestPipeline. */
-  public static void buildPipeline(Pipeline pipeline, RunPlan plan) {
-    buildPipeline(pipeline, plan, null);
-  }
-
-  /**
-   * {@link #buildPipeline(Pipeline, RunPlan)} with {@code beforePublish} (if not null) applied to the
-   * encoded messages: the hook tests use to inject worker faults and delays.
-   */
-  static void buildPipeline(Pipeline pipeline, RunPlan plan, MessageHook beforePublish) {
-    PublishOptions options = plan.options();
-    PCollection<Prediction> predictions =
-        pipeline.apply(
-            "ReadPredictions",
-            ReadPredictions.from(plan.input())
-                .withFormat(plan.format())
-                .withMaxMessageBytes(options.getMaxMessageBytes())
-                .withDeadLetterDir(options.getDeadLetterDir()));
-
-    PCollection<MessageBatch> batches =
-        plan.grouping() == RunPlan.Grouping.BUCKET
-            ? predictions
-                .apply("AssignBucket", AssignBucket.into(plan.buckets()))
-                .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
-                .apply(
-                    "BatchIntoMessages",
-                    BatchIntoMessages.of(plan.format())
-                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                        .withMaxBytes(options.getMaxMessageBytes()))
-            : predictions.apply(
-                "BatchInBundles",
-                BatchInBundles.of(
-                    plan.format(),
-                    options.getMaxPredictionsPerMessage(),
-                    options.getMaxMessageBytes()));
-    PCollection<EncodedMessage> messages =
-        batches.apply("EncodeJson", EncodeJson.of(plan.format()));
-    if (beforePublish != null) {
-      messages = messages.apply("TestHook", beforePublish);
-    }
-
-    if (plan.sink() == RunPlan.Sink.KAFKA) {
-      messages.apply(
-          "PublishToKafka",
-          PublishToKafka.to(options.getTopic())
-              .withBootstrapServers(options.getBootstrapServers())
-              .withProducerConfig(plan.producerConfig())
-              .withPartitionCount(plan.topicPartitions()));
-    } else {
-      messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
-    }
   }
 }

@@ -6,17 +6,23 @@ import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.beam.sdk.io.FileSystems;
 
 /**
- * What a run will do, settled and checked before the pipeline is built: the options, the input as
- * the Parquet footers describe it, the message format, the bucket count and the producer
- * configuration. Every problem is a {@link LaunchException} naming the option, file or column.
+ * What a run will do, settled and checked before the pipeline is built: the options, the topic as
+ * the broker describes it, the input as the Parquet footers describe it, the message format, the
+ * bucket count, the producer configuration and the runner's settings. An immutable value, made by
+ * {@link #plan} in one pass of checks in a fixed order; every problem is a {@link LaunchException}
+ * naming the option, file or column, and nothing is written anywhere while planning.
  */
 public final class RunPlan {
   /** How rows are grouped into messages. */
@@ -31,56 +37,45 @@ public final class RunPlan {
     FILES
   }
 
+  /** The topic as the broker described it: its partitions and the largest record batch it takes. */
+  public record Topic(String name, int partitions, int maxMessageBytes) {}
+
   /** The default rows per bucket is this many times the count cap: about 99.5% full messages. */
   static final int ROWS_PER_BUCKET_PER_MESSAGE = 200;
 
   private final PublishOptions options;
   private final Sink sink;
   private final Grouping grouping;
-  private final MessageFormat.Layout layout;
+  private final ParquetInput input;
+  private final MessageFormat format;
+  private final int buckets;
   private final Map<String, Object> producerConfig;
-  private ParquetInput input;
-  private MessageFormat format;
-  private int buckets;
-  private int topicPartitions;
-  private int sparkPartitions;
+  private final Topic topic; // null: the sink is files, or the topic is still to be created
+  private final Map<String, String> sparkSettings;
 
-  private RunPlan(
-      PublishOptions options,
-      Sink sink,
-      Grouping grouping,
-      MessageFormat.Layout layout,
-      Map<String, Object> producerConfig) {
+  private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
+      MessageFormat format, int buckets, Map<String, Object> producerConfig, Topic topic,
+      Map<String, String> sparkSettings) {
     this.options = options;
     this.sink = sink;
     this.grouping = grouping;
-    this.layout = layout;
-    this.producerConfig = producerConfig;
+    this.input = input;
+    this.format = format;
+    this.buckets = buckets;
+    this.producerConfig = Map.copyOf(producerConfig);
+    this.topic = topic;
+    this.sparkSettings = Map.copyOf(sparkSettings);
   }
 
-  /** Checks the options alone, with no I/O. */
-  public static RunPlan checkOptions(PublishOptions options) {
-    Sink sink;
-    try {
-      sink = Sink.valueOf(options.getSink().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new LaunchException("--sink=" + options.getSink() + ": expected 'kafka' or 'files'");
-    }
-    Grouping grouping;
-    try {
-      grouping = Grouping.valueOf(options.getGrouping().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new LaunchException("--grouping=" + options.getGrouping() + ": expected 'bucket' or 'bundle'");
-    }
-    MessageFormat.Layout layout;
-    try {
-      layout = MessageFormat.Layout.parse(options.getLayout());
-      MessageFormat.checkDoublePrecision(options.getDoublePrecision());
-    } catch (IllegalArgumentException e) {
-      throw new LaunchException(e.getMessage());
-    }
-    requirePositive("maxPredictionsPerMessage", options.getMaxPredictionsPerMessage());
-    requirePositive("maxMessageBytes", options.getMaxMessageBytes());
+  /**
+   * Checks, in order, the options alone, the Kafka cluster and topic (for the Kafka sink; a missing
+   * topic is left to {@link PublishPredictions#prepare} to create), then the input's footers, and
+   * settles the rest. Reads only.
+   */
+  public static RunPlan plan(PublishOptions options) {
+    Sink sink = parse(Sink.class, "sink", options.getSink());
+    Grouping grouping = parse(Grouping.class, "grouping", options.getGrouping());
+    MessageOptions.check(options);
     if (options.getNumBuckets() < 0) {
       throw new LaunchException("--numBuckets=" + options.getNumBuckets() + ": must be 0 (derive) or positive");
     }
@@ -88,50 +83,21 @@ public final class RunPlan {
       throw new LaunchException(
           "--rowsPerBucket=" + options.getRowsPerBucket() + ": must be 0 (default) or positive");
     }
+
     Map<String, Object> producerConfig = Map.of();
+    Optional<Topic> topic = Optional.empty();
     if (sink == Sink.KAFKA) {
       if (options.getTopic() == null || options.getTopic().isBlank()) {
         throw new LaunchException("--topic is empty");
       }
       ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
-      producerConfig =
-          ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
+      producerConfig = ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
+      topic = inspectTopic(options, producerConfig);
     }
-    return new RunPlan(options, sink, grouping, layout, producerConfig);
-  }
 
-  /**
-   * For the Kafka sink: checks the cluster answers, creates the topic if it is missing and allowed,
-   * and checks it accepts messages this large; fits the producer's batches to the topic's limit.
-   */
-  public RunPlan checkBroker() {
-    if (sink != Sink.KAFKA) {
-      return this;
-    }
-    try (KafkaTopics topics =
-        KafkaTopics.connect(
-            options.getBootstrapServers(),
-            producerConfig,
-            Duration.ofSeconds(options.getBrokerTimeoutSeconds()))) {
-      topics.ensureTopic(
-          options.getTopic(),
-          options.getCreateTopic(),
-          options.getPartitions(),
-          options.getReplicationFactor());
-      topicPartitions = topics.describeTopic(options.getTopic()).orElse(0);
-      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
-      ProducerSettings.fitBatchesTo(producerConfig, limit);
-    }
-    return this;
-  }
-
-  /** Reads the footers of the input and settles the bucket count. */
-  public RunPlan describeInput() {
-    input = ParquetInput.describe(options.getInput());
-    format =
-        MessageFormat.of(input.schema())
-            .withLayout(layout)
-            .withDoublePrecision(options.getDoublePrecision());
+    FileSystems.setDefaultPipelineOptions(options);
+    ParquetInput input = ParquetInput.describe(options.getInput());
+    MessageFormat format = MessageOptions.format(options, input.schema());
     int smallest = new PredictionJson(format).smallestMessageSize();
     if (options.getMaxMessageBytes() < smallest) {
       throw new LaunchException(
@@ -142,18 +108,62 @@ public final class RunPlan {
         options.getRowsPerBucket() > 0
             ? options.getRowsPerBucket()
             : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
-    buckets =
+    int buckets =
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
             : AssignBucket.bucketsFor(input.totalRows(), rowsPerBucket);
-    sparkPartitions = RunnerDefaults.applySparkParallelism(options, input.totalRows());
-    return this;
+    RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
+        RunnerDefaults.sparkSettings(options, input.totalRows()));
+    return topic.map(plan::withTopic).orElse(plan);
   }
 
-  private static void requirePositive(String option, int value) {
-    if (value <= 0) {
-      throw new LaunchException("--" + option + "=" + value + ": must be positive");
+  private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      StringBuilder expected = new StringBuilder();
+      for (E constant : type.getEnumConstants()) {
+        expected.append(expected.length() == 0 ? "'" : " or '")
+            .append(constant.name().toLowerCase(Locale.ROOT)).append('\'');
+      }
+      throw new LaunchException("--" + option + "=" + value + ": expected " + expected);
     }
+  }
+
+  /** Connects to the cluster and describes the topic, if it exists; refuses a missing one it may not create. */
+  private static Optional<Topic> inspectTopic(PublishOptions options, Map<String, Object> producerConfig) {
+    try (KafkaTopics topics = connect(options, producerConfig)) {
+      Optional<Integer> partitions = topics.describeTopic(options.getTopic());
+      if (partitions.isEmpty()) {
+        if (!options.getCreateTopic()) {
+          throw new LaunchException("--topic " + options.getTopic() + " does not exist on "
+              + options.getBootstrapServers() + " and --createTopic=false");
+        }
+        return Optional.empty();
+      }
+      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      return Optional.of(new Topic(options.getTopic(), partitions.get(), limit));
+    }
+  }
+
+  static KafkaTopics connect(PublishOptions options, Map<String, Object> producerConfig) {
+    return KafkaTopics.connect(options.getBootstrapServers(), producerConfig,
+        Duration.ofSeconds(options.getBrokerTimeoutSeconds()));
+  }
+
+  /**
+   * The plan once the topic is known: the producer's batches fitted to the topic's limit (a larger
+   * batch the broker refuses is split by the producer into batches just as large, KAFKA-8350).
+   */
+  RunPlan withTopic(Topic topic) {
+    Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
+    ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
+    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings);
+  }
+
+  /** True when the run publishes to a topic that does not exist yet (and may be created). */
+  public boolean topicMissing() {
+    return sink == Sink.KAFKA && topic == null;
   }
 
   public PublishOptions options() {
@@ -172,7 +182,7 @@ public final class RunPlan {
     return input;
   }
 
-  /** The format of every message, once {@link #describeInput()} has read the columns. */
+  /** The format of every message. */
   public MessageFormat format() {
     return format;
   }
@@ -181,42 +191,53 @@ public final class RunPlan {
     return buckets;
   }
 
-  /** The topic's partition count, once {@link #checkBroker()} has seen it (else 0). */
+  /** The topic, once it exists; empty for the files sink. */
+  public Optional<Topic> topic() {
+    return Optional.ofNullable(topic);
+  }
+
+  /** The topic's partition count (0 for the files sink). */
   public int topicPartitions() {
-    return topicPartitions;
+    return topic == null ? 0 : topic.partitions();
   }
 
   public Map<String, Object> producerConfig() {
     return producerConfig;
   }
 
+  /** The Spark settings derived for this run (empty when not on Spark); given settings win. */
+  public Map<String, String> sparkSettings() {
+    return sparkSettings;
+  }
+
   /** The effective configuration, printed once at start; secrets masked. */
   public String describe() {
     StringBuilder s = new StringBuilder();
     s.append("input:        ").append(input.files().size()).append(" file(s) matching ")
-        .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows, ")
+        .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows in ")
+        .append(input.splits().size()).append(" row groups, ")
         .append(input.schema().classCount()).append(" class columns\n");
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }
     s.append("runner:       ").append(options.getRunner().getSimpleName());
-    if (sparkPartitions > 0) {
-      s.append(", ").append(sparkPartitions).append(" Spark partitions (spark.default.parallelism)");
+    if (RunnerDefaults.isSparkRunner(options)) {
+      s.append(", ").append(RunnerDefaults.sparkPartitions(sparkSettings))
+          .append(" Spark partitions (spark.default.parallelism)");
     }
     s.append('\n');
     if (grouping == Grouping.BUCKET) {
       s.append("buckets:      ").append(buckets).append(" (about ")
           .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
     } else {
-      s.append("grouping:     consecutive rows of each input split, no shuffle\n");
+      s.append("grouping:     consecutive rows of each row group, no shuffle\n");
     }
     s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
         .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes, ")
         .append(format).append('\n');
     if (sink == Sink.KAFKA) {
-      s.append("kafka:        topic ").append(options.getTopic()).append(" (").append(topicPartitions)
-          .append(" partitions) at ")
-          .append(options.getBootstrapServers()).append('\n');
+      s.append("kafka:        topic ").append(options.getTopic()).append(" (").append(topicPartitions())
+          .append(" partitions) at ").append(options.getBootstrapServers()).append('\n');
       s.append("producer:     ").append(ProducerSettings.describe(producerConfig)).append('\n');
     } else {
       s.append("files:        ").append(options.getOutputDir()).append('\n');
@@ -224,5 +245,4 @@ public final class RunPlan {
     s.append("dead letters: ").append(options.getDeadLetterDir());
     return s.toString();
   }
-
 }

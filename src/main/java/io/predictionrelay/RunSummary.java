@@ -1,20 +1,14 @@
 package io.predictionrelay;
 
 import io.predictionrelay.model.DeadLetter;
-import io.predictionrelay.transforms.BatchIntoMessages.SplitBucketFn;
-import io.predictionrelay.transforms.CountMessagesFn;
-import io.predictionrelay.transforms.ReadPredictions.ToPredictionFn;
+import io.predictionrelay.model.RunMetrics;
+import io.predictionrelay.model.RunMetrics.PartitionTraffic;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * The counts of a finished run, read from Beam's metrics, whether they reconcile (every row the
@@ -23,56 +17,30 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  */
 public final class RunSummary {
   private final long expectedRows;
-  private final Map<String, Long> counters;
-  private final Map<String, DistributionResult> distributions;
+  private final int topicPartitions;
+  private final RunCounts counts;
 
-  RunSummary(long expectedRows, Map<String, Long> counters, Map<String, DistributionResult> distributions) {
+  RunSummary(long expectedRows, int topicPartitions, RunCounts counts) {
     this.expectedRows = expectedRows;
-    this.counters = counters;
-    this.distributions = distributions;
+    this.topicPartitions = topicPartitions;
+    this.counts = counts;
   }
 
-  /** Reads the metrics of a finished pipeline: committed where the runner has them, else attempted. */
-  public static RunSummary of(PipelineResult result, long expectedRows) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
-    Map<String, Long> counters = new HashMap<>();
-    for (MetricResult<Long> c : metrics.getCounters()) {
-      counters.merge(key(c), committedOrAttempted(c), Long::sum);
-    }
-    Map<String, DistributionResult> distributions = new HashMap<>();
-    for (MetricResult<DistributionResult> d : metrics.getDistributions()) {
-      distributions.merge(key(d), committedOrAttempted(d), RunSummary::merge);
-    }
-    return new RunSummary(expectedRows, counters, distributions);
+  /**
+   * The committed counts of a finished pipeline that read {@code expectedRows} by the footers and
+   * published to a topic of {@code topicPartitions} partitions (0 for the files sink).
+   */
+  public static RunSummary of(PipelineResult result, long expectedRows, int topicPartitions) {
+    return new RunSummary(expectedRows, topicPartitions, RunCounts.committed(result));
   }
 
-  private static String key(MetricResult<?> metric) {
-    return key(metric.getName().getNamespace(), metric.getName().getName());
+  /** The counts this summary was read from. */
+  RunCounts counts() {
+    return counts;
   }
 
-  private static String key(String namespace, String name) {
-    return namespace + ":" + name;
-  }
-
-  private static DistributionResult merge(DistributionResult a, DistributionResult b) {
-    return DistributionResult.create(a.getSum() + b.getSum(), a.getCount() + b.getCount(),
-        Math.min(a.getMin(), b.getMin()), Math.max(a.getMax(), b.getMax()));
-  }
-
-  private static <T> T committedOrAttempted(MetricResult<T> metric) {
-    try {
-      return metric.getCommitted();
-    } catch (UnsupportedOperationException notSupported) {
-      return metric.getAttempted();
-    }
-  }
-
-  private long counter(Class<?> namespace, String name) {
-    return counters.getOrDefault(key(namespace.getName(), name), 0L);
-  }
-
-  private DistributionResult distribution(Class<?> namespace, String name) {
-    return distributions.getOrDefault(key(namespace.getName(), name), DistributionResult.IDENTITY_ELEMENT);
+  private long counter(String name) {
+    return counts.counter(name);
   }
 
   public long expectedRows() {
@@ -80,13 +48,13 @@ public final class RunSummary {
   }
 
   public long rowsRead() {
-    return counter(ToPredictionFn.class, ToPredictionFn.ROWS_READ);
+    return counter(RunMetrics.ROWS_READ);
   }
 
   public Map<DeadLetter.Reason, Long> deadLetters() {
     Map<DeadLetter.Reason, Long> byReason = new EnumMap<>(DeadLetter.Reason.class);
     for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
-      byReason.put(reason, counter(ToPredictionFn.class, reason.name()));
+      byReason.put(reason, counter(RunMetrics.deadLetters(reason)));
     }
     return byReason;
   }
@@ -96,44 +64,43 @@ public final class RunSummary {
   }
 
   public long messages() {
-    return counter(CountMessagesFn.class, CountMessagesFn.MESSAGES);
+    return counter(RunMetrics.MESSAGES);
   }
 
   public long predictions() {
-    return counter(CountMessagesFn.class, CountMessagesFn.PREDICTIONS);
+    return counter(RunMetrics.PREDICTIONS);
   }
 
   public long bytes() {
-    return counter(CountMessagesFn.class, CountMessagesFn.BYTES);
+    return counter(RunMetrics.BYTES);
   }
 
   public DistributionResult predictionsPerMessage() {
-    return distribution(CountMessagesFn.class, CountMessagesFn.PREDICTIONS_PER_MESSAGE);
+    return counts.distribution(RunMetrics.PREDICTIONS_PER_MESSAGE);
   }
 
   /** Rows whose id an earlier row already had: published as they are, counted here. */
   public long repeatedIds() {
-    return counter(SplitBucketFn.class, SplitBucketFn.REPEATED_IDS);
+    return counter(RunMetrics.REPEATED_IDS);
   }
 
   /** Rows per bucket (bucketed grouping only). */
   public DistributionResult bucketRows() {
-    return distribution(SplitBucketFn.class, SplitBucketFn.BUCKET_ROWS);
+    return counts.distribution(RunMetrics.BUCKET_ROWS);
   }
 
   /** The share of messages that are full (by count, or by bytes), bucketed grouping only. */
   public double fullMessageShare() {
-    long full = counter(SplitBucketFn.class, SplitBucketFn.FULL_MESSAGES);
+    long full = counter(RunMetrics.FULL_MESSAGES);
     return messages() == 0 ? 0 : (double) full / messages();
   }
 
   /** Buckets per size bin: the lowest size of each 2%-wide bin, and how many buckets fell in it. */
   public Map<Long, Long> bucketSizeHistogram() {
     Map<Long, Long> histogram = new TreeMap<>();
-    String prefix = key(SplitBucketFn.class.getName(), SplitBucketFn.BUCKET_ROWS_BIN);
-    counters.forEach((name, count) -> {
-      if (name.startsWith(prefix) && count > 0) {
-        histogram.merge(SplitBucketFn.binStart(Integer.parseInt(name.substring(prefix.length()))), count, Long::sum);
+    counts.countersStartingWith(RunMetrics.BUCKET_ROWS_BIN).forEach((bin, count) -> {
+      if (count > 0) {
+        histogram.merge(RunMetrics.binStart(Integer.parseInt(bin)), count, Long::sum);
       }
     });
     return histogram;
@@ -153,13 +120,16 @@ public final class RunSummary {
     return 0;
   }
 
-  /** Messages, predictions and bytes per Kafka partition, by partition. */
+  /**
+   * Messages, predictions and bytes each partition of the topic acknowledged, for every partition,
+   * those that got nothing too. Empty for the files sink.
+   */
   public Map<Integer, Map<String, Long>> perPartition() {
     Map<Integer, Map<String, Long>> partitions = new TreeMap<>();
-    for (int p = 0; counters.containsKey(key(CountMessagesFn.class.getName(), CountMessagesFn.partitionCounter(p, "messages"))); p++) {
+    for (int p = 0; p < topicPartitions; p++) {
       Map<String, Long> traffic = new LinkedHashMap<>();
-      for (String what : List.of("messages", "predictions", "bytes")) {
-        traffic.put(what, counter(CountMessagesFn.class, CountMessagesFn.partitionCounter(p, what)));
+      for (PartitionTraffic what : PartitionTraffic.values()) {
+        traffic.put(what.name().toLowerCase(java.util.Locale.ROOT), counter(what.counterName(p)));
       }
       partitions.put(p, traffic);
     }

@@ -2,6 +2,7 @@ package io.predictionrelay;
 
 import static io.predictionrelay.testing.Runs.concat;
 import static io.predictionrelay.testing.Runs.options;
+import static io.predictionrelay.testing.Runs.runWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,13 +13,22 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.tools.LocalKafkaBroker;
-import io.predictionrelay.tools.VerifyTopic;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.BeforeEach;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -82,36 +92,74 @@ class BrokerFaultsIT {
     }
   }
 
-  /** Holds each message back a little, so that publishing lasts long enough to be interrupted. */
-  static final class SlowDown extends PublishPredictions.MessageHook {
+  /** Messages handed on to the writer by {@link Gate}, and the count at which it holds them back. */
+  private static final AtomicLong HANDED = new AtomicLong();
+  private static final int GATE_AT = 500;
+  private static volatile CountDownLatch release;
+
+  @BeforeEach
+  void closeTheGate() {
+    HANDED.set(0);
+    release = new CountDownLatch(1);
+  }
+
+  /**
+   * Lets GATE_AT messages through, then holds every task back until the test releases it: the
+   * broker can be taken away at a known point of the run, not at a time guessed with a sleep.
+   * (Spark's local mode runs the tasks in the test's JVM, so they see these fields.)
+   */
+  static final class Gate extends PTransform<PCollection<EncodedMessage>, PCollection<EncodedMessage>> {
     @Override
     public PCollection<EncodedMessage> expand(PCollection<EncodedMessage> messages) {
       return messages.apply(ParDo.of(new DoFn<EncodedMessage, EncodedMessage>() {
         @ProcessElement
         public void process(@Element EncodedMessage m, OutputReceiver<EncodedMessage> out) throws Exception {
-          Thread.sleep(1);
+          if (HANDED.incrementAndGet() > GATE_AT) {
+            release.await();
+          }
           out.output(m);
         }
       }));
     }
   }
 
+  /** Messages on every partition of the topic; 0 while the topic does not exist yet. */
   private static long messagesOn(String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-      var latest = admin.listOffsets(Map.of(
-          new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1), OffsetSpec.latest()))
-          .all().get(5, TimeUnit.SECONDS);
-      return latest.values().stream().mapToLong(o -> o.offset()).sum();
-    } catch (Exception notYet) {
-      return 0;
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      try {
+        admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+            .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+          return 0;
+        }
+        throw e;
+      }
+      return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
+          .mapToLong(ListOffsetsResultInfo::offset).sum();
     }
   }
 
-  private static void awaitMessages(String topic, CompletableFuture<?> run) throws Exception {
+  /** Waits until the gate holds the run back with messages already on the topic. */
+  private static void awaitGateWithMessagesOn(String topic, CompletableFuture<?> run) throws Exception {
+    await("the run to reach the gate with messages on " + topic, run,
+        () -> HANDED.get() > GATE_AT && messagesOn(topic) > 0);
+  }
+
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  private static void await(String what, CompletableFuture<?> run, Condition condition) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (messagesOn(topic) == 0) {
-      assertTrue(System.nanoTime() < deadline && !run.isDone(), "publishing never started: " + run);
-      Thread.sleep(100);
+    while (!condition.holds()) {
+      if (run.isDone()) {
+        run.get(); // rethrows the run's failure
+        throw new AssertionError("the run ended before " + what);
+      }
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(50); // polling interval
     }
   }
 
@@ -119,17 +167,20 @@ class BrokerFaultsIT {
   void brokerRestartedMidRunLosesNothing() throws Exception {
     String topic = "restart";
     CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(
-        () -> PublishPredictions.run(options(args(topic, "--partitions=2")), new SlowDown()));
-    awaitMessages(topic, run);
+        () -> runWith(options(args(topic, "--partitions=2")), new Gate()));
+    awaitGateWithMessagesOn(topic, run);
     LocalKafkaBroker broker = KAFKA.broker();
     broker.stop();
-    Thread.sleep(3000); // the outage itself: the broker stays down a few seconds
+    long atStop = HANDED.get();
+    release.countDown();
+    // The outage itself: publishing goes on against no broker, the producer holds the records.
+    await("publishing to go on during the outage", run, () -> HANDED.get() >= atStop + 200);
     assertTrue(!run.isDone(), "the run should still be waiting for the broker");
     broker.start();
 
     RunSummary summary = run.get(5, TimeUnit.MINUTES);
     assertTrue(summary.reconciles(), summary.toString());
-    VerifyTopic.Report report =
+    VerifyReport report =
         VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(0, report.missing);
@@ -139,12 +190,13 @@ class BrokerFaultsIT {
   @Test
   void brokerGoneForGoodFailsTheRun() throws Exception {
     String topic = "gone";
-    CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(() -> PublishPredictions.run(
+    CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(() -> runWith(
         options(args(topic, "--partitions=2", "--producerConfig=delivery.timeout.ms=8000,request.timeout.ms=3000,max.block.ms=5000")),
-        new SlowDown()));
-    awaitMessages(topic, run);
+        new Gate()));
+    awaitGateWithMessagesOn(topic, run);
     LocalKafkaBroker broker = KAFKA.broker();
     broker.stop();
+    release.countDown();
     try {
       Exception failure = assertThrows(Exception.class, () -> run.get(5, TimeUnit.MINUTES));
       assertTrue(org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(failure)

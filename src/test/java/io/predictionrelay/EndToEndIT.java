@@ -7,8 +7,12 @@ import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.VerifyTopic;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.producer.Partitioner;
+import org.apache.kafka.common.Cluster;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +34,7 @@ class EndToEndIT {
     GeneratePredictions.builder(dir.resolve("input")).rows(ROWS).classes(30).files(3).seed(5).build().run();
   }
 
-  private void publishAndVerify(String topic, String... runnerArgs) throws Exception {
+  private RunSummary publishAndVerify(String topic, String... runnerArgs) throws Exception {
     String[] args = {
       "--input=" + dir.resolve("input"),
       "--bootstrapServers=" + KAFKA.bootstrapServers(),
@@ -48,7 +52,7 @@ class EndToEndIT {
     assertEquals(ROWS, summary.predictions());
     assertEquals(0, summary.deadLettered());
 
-    VerifyTopic.Report report =
+    VerifyReport report =
         VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
             .layout(MessageFormat.Layout.parse(options.getLayout()))
             .doublePrecision(options.getDoublePrecision())
@@ -66,6 +70,44 @@ class EndToEndIT {
     assertEquals(summary.messages(), report.messages);
     // 30,000 rows in ceil(30,000 / 2,000) = 15 buckets: all messages full but at most one per bucket.
     assertTrue(report.messages <= ROWS / 10 + 15, "messages: " + report.messages);
+
+    // Every partition is listed, and the acknowledged traffic adds up to what was published.
+    Map<Integer, Map<String, Long>> partitions = summary.perPartition();
+    assertEquals(java.util.Set.of(0, 1, 2), partitions.keySet(), summary.toString());
+    assertEquals(summary.messages(), sum(partitions, "messages"), summary.toString());
+    assertEquals(ROWS, sum(partitions, "predictions"), summary.toString());
+    assertEquals(summary.bytes(), sum(partitions, "bytes"), summary.toString());
+    return summary;
+  }
+
+  private static long sum(Map<Integer, Map<String, Long>> partitions, String what) {
+    return partitions.values().stream().mapToLong(traffic -> traffic.get(what)).sum();
+  }
+
+  /** A user's partitioner: every record to partition 0, whatever its key. */
+  public static final class FirstPartition implements Partitioner {
+    @Override
+    public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
+      return 0;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
+  }
+
+  /** Traffic is counted where the producer put it, and partitions that got nothing are listed too. */
+  @Test
+  void partitionsAreTheOnesTheProducerReports() throws Exception {
+    RunSummary summary = publishAndVerify("e2e-partitioner", "--runner=SparkRunner", "--sparkMaster=local[2]",
+        "--producerConfig=partitioner.class=" + FirstPartition.class.getName());
+    Map<Integer, Map<String, Long>> partitions = summary.perPartition();
+    assertEquals(ROWS, partitions.get(0).get("predictions"), summary.toString());
+    assertEquals(Map.of("messages", 0L, "predictions", 0L, "bytes", 0L), partitions.get(1));
+    assertEquals(Map.of("messages", 0L, "predictions", 0L, "bytes", 0L), partitions.get(2));
+    assertTrue(summary.toString().contains("partition 2             0 messages"), summary.toString());
   }
 
   @Test

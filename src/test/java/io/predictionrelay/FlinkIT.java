@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.VerifyTopic;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +30,7 @@ class FlinkIT {
         "--deadLetterDir=" + dir.resolve("dead"), "--reportDir=" + dir.resolve("reports")));
     assertTrue(summary.reconciles(), summary.toString());
     assertEquals(ROWS, summary.predictions());
-    VerifyTopic.Report report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "flink").build().verify();
+    VerifyReport report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "flink").build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.received);
     assertEquals(0, report.duplicatedPredictions);

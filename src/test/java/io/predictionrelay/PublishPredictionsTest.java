@@ -24,6 +24,8 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole pipeline on the Direct runner, with the files sink standing in for Kafka. */
@@ -60,12 +62,12 @@ class PublishPredictionsTest {
       args.add("--numBuckets=5");
     }
     PublishOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(PublishOptions.class);
-    RunPlan plan = RunPlan.checkOptions(options).describeInput();
+    RunPlan plan = RunPlan.plan(options);
     TestPipeline pipeline = TestPipelines.create();
     PublishPredictions.buildPipeline(pipeline, plan);
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    return new RunResult(RunSummary.of(result, plan.input().totalRows()), lines(dir.resolve(out)),
+    return new RunResult(RunSummary.of(result, plan.input().totalRows(), 0), lines(dir.resolve(out)),
         lines(dir.resolve(out + "-dead")));
   }
 
@@ -151,6 +153,64 @@ class PublishPredictionsTest {
       }
     }
     assertEquals(25, delivered);
+  }
+
+  /**
+   * The case that lost data with the old bundle keys: half the rows share one id. In both
+   * groupings every message has a key of its own, and every row arrives exactly once.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"bucket", "bundle"})
+  void repeatedIdsGiveEveryMessageAKeyOfItsOwn(String grouping) throws IOException {
+    Path input = Files.createDirectories(dir.resolve("half-repeated"));
+    Map<String, Integer> expected = new HashMap<>();
+    for (int f = 0; f < 2; f++) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (int i = 0; i < 1_000; i++) {
+        Map<String, Object> row = row(i % 2 == 0 ? "same-client" : "c-" + f + "-" + i, i / 1000.0, f);
+        rows.add(row);
+        expected.merge(row.get("id_client") + "|" + i / 1000.0 + "|" + (double) f, 1, Integer::sum);
+      }
+      write(input.resolve("part-" + f + ".parquet"), NULLABLE_ID, rows, 1024); // many row groups
+    }
+    RunResult run = run(input, "half-" + grouping, "--grouping=" + grouping);
+    Set<String> keys = new TreeSet<>();
+    Map<String, Integer> received = new HashMap<>();
+    for (String line : run.messages()) {
+      JsonNode message = MAPPER.readTree(line);
+      assertTrue(keys.add(message.get("key").asText()), "two messages under key " + message.get("key"));
+      for (JsonNode p : message.get("value")) {
+        received.merge(p.get("id_client").asText() + "|" + p.get("class_0").doubleValue() + "|"
+            + p.get("class_1").doubleValue(), 1, Integer::sum);
+      }
+    }
+    assertEquals(expected, received);
+    assertEquals(keys.size(), run.summary().messages());
+    assertTrue(run.summary().reconciles(), run.summary().toString());
+  }
+
+  @Test
+  void theLastProgressLineAgreesWithTheSummary() throws IOException {
+    Path input = input();
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    PublishOptions options = PipelineOptionsFactory.fromArgs(
+            "--input=" + input, "--sink=files", "--outputDir=" + dir.resolve("p-out"),
+            "--deadLetterDir=" + dir.resolve("p-dead"), "--runner=DirectRunner")
+        .as(PublishOptions.class);
+    RunPlan plan = RunPlan.plan(options);
+    TestPipeline pipeline = TestPipelines.create();
+    PublishPredictions.buildPipeline(pipeline, plan);
+    PipelineResult result = pipeline.run();
+    ProgressReporter progress =
+        ProgressReporter.to(new java.io.PrintStream(printed, true), plan.input().totalRows()).watch(result, 5);
+    result.waitUntilFinish();
+    RunSummary summary = RunSummary.of(result, plan.input().totalRows(), 0);
+    progress.finish(summary);
+    List<String> lines = printed.toString().lines().filter(l -> l.startsWith("progress:")).toList();
+    String last = lines.get(lines.size() - 1);
+    assertTrue(last.startsWith(String.format("progress: %,d of %,d rows read (100%%), %,d messages published",
+        summary.rowsRead(), summary.expectedRows(), summary.messages())), last + "\n" + summary);
+    assertTrue(last.endsWith(", done"), last);
   }
 
   @Test

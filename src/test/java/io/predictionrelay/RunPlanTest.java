@@ -29,7 +29,7 @@ class RunPlanTest {
 
   private static void assertRejected(String option, String... args) {
     LaunchException e =
-        assertThrows(LaunchException.class, () -> RunPlan.checkOptions(options(args)).describeInput());
+        assertThrows(LaunchException.class, () -> RunPlan.plan(options(args)));
     assertTrue(e.getMessage().contains(option), "'" + e.getMessage() + "' should name " + option);
   }
 
@@ -50,15 +50,14 @@ class RunPlanTest {
   @Test
   void rejectsAByteCapBelowTheSmallestPrediction() throws IOException {
     write(dir.resolve("p.parquet"), predictionSchema(30), List.of(row("x", new double[30])));
-    assertRejected("--maxMessageBytes", "--input=" + dir, "--maxMessageBytes=100");
+    assertRejected("--maxMessageBytes", "--input=" + dir, "--sink=files", "--maxMessageBytes=100");
   }
 
   @Test
   void settlesTheMessageFormat() throws IOException {
     write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", new double[2])));
     RunPlan plan =
-        RunPlan.checkOptions(options("--input=" + dir, "--sink=files", "--layout=Compact", "--doublePrecision=4"))
-            .describeInput();
+        RunPlan.plan(options("--input=" + dir, "--sink=files", "--layout=Compact", "--doublePrecision=4"));
     assertEquals(
         MessageFormat.of(PredictionSchema.withClasses(2))
             .withLayout(MessageFormat.Layout.COMPACT)
@@ -74,8 +73,8 @@ class RunPlanTest {
       rows.add(row("id" + i, 0.5));
     }
     write(dir.resolve("p.parquet"), predictionSchema(1), rows);
-    assertEquals(3, RunPlan.checkOptions(options("--input=" + dir)).describeInput().buckets());
-    assertEquals(401, RunPlan.checkOptions(options("--input=" + dir, "--rowsPerBucket=10")).describeInput().buckets());
-    assertEquals(7, RunPlan.checkOptions(options("--input=" + dir, "--numBuckets=7")).describeInput().buckets());
+    assertEquals(3, RunPlan.plan(options("--input=" + dir, "--sink=files")).buckets());
+    assertEquals(401, RunPlan.plan(options("--input=" + dir, "--sink=files", "--rowsPerBucket=10")).buckets());
+    assertEquals(7, RunPlan.plan(options("--input=" + dir, "--sink=files", "--numBuckets=7")).buckets());
   }
 }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.tools.LocalSparkCluster;
-import io.predictionrelay.tools.VerifyTopic;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,7 +60,7 @@ class SparkStandaloneIT {
         assertTrue(Files.readString(executorLogs.get(0)).contains("CoarseGrainedExecutorBackend"), executorLogs.get(0).toString());
       }
     }
-    VerifyTopic.Report report =
+    VerifyReport report =
         VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "standalone").build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.received);

@@ -1,6 +1,7 @@
 package io.predictionrelay;
 
 import static io.predictionrelay.testing.Runs.options;
+import static io.predictionrelay.testing.Runs.runWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.VerifyTopic;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -28,15 +32,16 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.spark.TaskContext;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Spark task that dies on its first attempt, after part of its messages reached Kafka: Spark
  * retries it, nothing is lost, and the duplicates the retry writes carry the same keys and bytes,
- * so a consumer that drops repeated keys sees every prediction exactly once.
+ * so a consumer that drops repeated keys sees every prediction exactly once. For both groupings:
+ * the shuffle-free one cuts messages as it reads, so its retry must cut them the same way.
  */
 class WorkerFaultsIT {
   private static final int ROWS = 20_000;
@@ -45,47 +50,86 @@ class WorkerFaultsIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @TempDir Path dir;
 
-  /** Fails the first attempt of Spark partition 0 after FAIL_AFTER messages went to the writer. */
-  static final class FailFirstAttempt extends PublishPredictions.MessageHook {
+  /** Topics whose one injected failure has happened (Spark's local mode runs tasks in this JVM). */
+  private static final Set<String> FAILED = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Fails the first task attempt that hands FAIL_AFTER messages to the writer, once those messages
+   * are on the topic (as a worker that crashes mid-task after part of its output went out).
+   */
+  static final class FailOnce extends PTransform<PCollection<EncodedMessage>, PCollection<EncodedMessage>> {
+    private final String bootstrapServers;
+    private final String topic;
+
+    FailOnce(String bootstrapServers, String topic) {
+      this.bootstrapServers = bootstrapServers;
+      this.topic = topic;
+    }
+
     @Override
     public PCollection<EncodedMessage> expand(PCollection<EncodedMessage> messages) {
       return messages.apply(ParDo.of(new DoFn<EncodedMessage, EncodedMessage>() {
-        private transient int seen;
+        private transient List<String> handed;
 
         @StartBundle
         public void start() {
-          seen = 0;
+          handed = new java.util.ArrayList<>();
         }
 
         @ProcessElement
-        public void process(@Element EncodedMessage m, OutputReceiver<EncodedMessage> out) throws Exception {
-          TaskContext task = TaskContext.get();
-          if (task != null && task.partitionId() == 0 && task.attemptNumber() == 0 && ++seen > FAIL_AFTER) {
-            Thread.sleep(1000); // let the producer deliver what it was handed, as a crash mid-task would
+        public void process(@Element EncodedMessage m, OutputReceiver<EncodedMessage> out) {
+          // The writer pulls each message through this step, so the ones before were sent already.
+          if (handed.size() == FAIL_AFTER && FAILED.add(topic)) {
+            awaitOnTopic(bootstrapServers, topic, Set.copyOf(handed));
             throw new IllegalStateException("injected worker failure");
           }
+          handed.add(m.key());
           out.output(m);
         }
       }));
     }
   }
 
-  @Test
-  void sparkRetriesTheFailedTaskAndKeysDeduplicateExactly() throws Exception {
+  /** Waits until every one of {@code keys} can be read from the topic. */
+  static void awaitOnTopic(String bootstrapServers, String topic, Set<String> keys) {
+    Set<String> missing = new HashSet<>(keys);
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!missing.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(missing.size() + " handed messages never reached the topic");
+        }
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> missing.remove(r.key()));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bucket", "bundle"})
+  void sparkRetriesTheFailedTaskAndKeysDeduplicateExactly(String grouping) throws Exception {
     Path input = dir.resolve("input");
     GeneratePredictions.builder(input).rows(ROWS).classes(30).files(2).seed(8).build().run();
-    String topic = "worker-faults";
-    RunSummary summary = PublishPredictions.run(options(
+    String topic = "worker-faults-" + grouping;
+    RunSummary summary = runWith(options(
         "--input=" + input, "--bootstrapServers=" + KAFKA.bootstrapServers(), "--topic=" + topic,
-        "--deadLetterDir=" + dir.resolve("dead"), "--runner=SparkRunner",
-        "--sparkMaster=local[2,4]"), new FailFirstAttempt()); // local[threads,maxFailures]
+        "--grouping=" + grouping, "--deadLetterDir=" + dir.resolve("dead"), "--runner=SparkRunner",
+        "--reportDir=" + dir.resolve("reports"),
+        "--sparkMaster=local[2,4]"), new FailOnce(KAFKA.bootstrapServers(), topic)); // local[threads,maxFailures]
+    assertTrue(FAILED.contains(topic), "no failure was injected");
     assertTrue(summary.reconciles(), summary.toString());
     assertEquals(ROWS, summary.predictions()); // the failed attempt's counts are not committed
 
-    VerifyTopic.Report report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+    VerifyReport report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(0, report.missing);
-    assertTrue(report.duplicatedMessages > 0, "the retry should have re-sent messages: " + report);
+    assertEquals(0, report.conflictingKeys);
+    assertTrue(report.duplicatedMessages >= FAIL_AFTER, "the retry should have re-sent messages: " + report);
 
     // A consumer that keeps the first message of each key sees each prediction exactly once.
     Map<String, byte[]> firstByKey = new HashMap<>();

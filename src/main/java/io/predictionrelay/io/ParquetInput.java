@@ -44,6 +44,7 @@ public final class ParquetInput implements Serializable {
   private final long totalRows;
   private final List<String> ignoredColumns;
   private final String avroSchema;
+  private final List<InputSplit> splits;
 
   private ParquetInput(
       String pattern,
@@ -51,13 +52,15 @@ public final class ParquetInput implements Serializable {
       PredictionSchema schema,
       long totalRows,
       List<String> ignoredColumns,
-      Schema avroSchema) {
+      Schema avroSchema,
+      List<InputSplit> splits) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.schema = schema;
     this.totalRows = totalRows;
     this.ignoredColumns = List.copyOf(ignoredColumns);
     this.avroSchema = avroSchema.toString();
+    this.splits = List.copyOf(splits);
   }
 
   /**
@@ -80,6 +83,7 @@ public final class ParquetInput implements Serializable {
     matches.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
 
     List<String> files = new ArrayList<>();
+    List<InputSplit> splits = new ArrayList<>();
     long rows = 0;
     FileSchema first = null;
     for (MatchResult.Metadata file : matches) {
@@ -92,12 +96,17 @@ public final class ParquetInput implements Serializable {
         first.requireSameAs(fileSchema);
       }
       files.add(name);
+      long firstRow = 0;
       for (BlockMetaData block : footer.getBlocks()) {
-        rows += block.getRowCount();
+        long start = block.getStartingPos();
+        splits.add(new InputSplit(splits.size(), name, file.sizeBytes(), start,
+            start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount()));
+        firstRow += block.getRowCount();
       }
+      rows += firstRow;
     }
-    return new ParquetInput(
-        pattern, files, first.predictionSchema(), rows, first.ignoredColumns, first.avroSchema());
+    return new ParquetInput(pattern, files, first.predictionSchema(), rows, first.ignoredColumns,
+        first.avroSchema(), splits);
   }
 
   public String pattern() {
@@ -106,6 +115,11 @@ public final class ParquetInput implements Serializable {
 
   public List<String> files() {
     return files;
+  }
+
+  /** The units of reading, one per row group, numbered in file and row order. */
+  public List<InputSplit> splits() {
+    return splits;
   }
 
   public PredictionSchema schema() {

@@ -8,68 +8,64 @@ import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.ListCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 
 /**
- * The predictions of one future Kafka message: chunk {@code chunk} of bucket {@code bucket}. The
- * pair is the message's id, the same in every run over the same input.
+ * The predictions of one future Kafka message and its id, the Kafka key. An id names the group the
+ * message was cut from and its place in it, so it is unique within a run by construction, and the
+ * same input gives the same messages under the same ids in every run: {@code <bucket>-<chunk>} for
+ * bucketed grouping, {@code s<split>-<chunk>} for the shuffle-free grouping.
  */
 @DefaultCoder(MessageBatch.Coder.class)
 public final class MessageBatch {
-  private final int bucket;
-  private final int chunk;
+  private final String id;
   private final List<Prediction> predictions;
 
-  public MessageBatch(int bucket, int chunk, List<Prediction> predictions) {
-    this.bucket = bucket;
-    this.chunk = chunk;
+  private MessageBatch(String id, List<Prediction> predictions) {
+    this.id = Objects.requireNonNull(id, "id");
     this.predictions = List.copyOf(predictions);
   }
 
-  public int bucket() {
-    return bucket;
+  /** Chunk {@code chunk} of bucket {@code bucket}. */
+  public static MessageBatch inBucket(int bucket, int chunk, List<Prediction> predictions) {
+    return new MessageBatch(bucket + "-" + chunk, predictions);
   }
 
-  public int chunk() {
-    return chunk;
+  /** Chunk {@code chunk} of input split {@code split}. */
+  public static MessageBatch inSplit(int split, int chunk, List<Prediction> predictions) {
+    return new MessageBatch("s" + split + "-" + chunk, predictions);
+  }
+
+  /** The Kafka key. Consumers drop duplicates by it. */
+  public String messageId() {
+    return id;
   }
 
   public List<Prediction> predictions() {
     return predictions;
   }
 
-  /** The Kafka key: {@code <bucket>-<chunk>}. Consumers drop duplicates by it. */
-  public String messageId() {
-    return messageId(bucket, chunk);
-  }
-
-  public static String messageId(int bucket, int chunk) {
-    return bucket + "-" + chunk;
-  }
-
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof MessageBatch)) {
-      return false;
-    }
-    MessageBatch other = (MessageBatch) o;
-    return bucket == other.bucket && chunk == other.chunk && predictions.equals(other.predictions);
+    return o instanceof MessageBatch other
+        && id.equals(other.id)
+        && predictions.equals(other.predictions);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(bucket, chunk, predictions);
+    return Objects.hash(id, predictions);
   }
 
   @Override
   public String toString() {
-    return messageId() + predictions;
+    return id + predictions;
   }
 
   /** Deterministic coder for {@link MessageBatch}. */
   public static final class Coder extends AtomicCoder<MessageBatch> {
     private static final Coder INSTANCE = new Coder();
-    private static final VarIntCoder INT = VarIntCoder.of();
+    private static final StringUtf8Coder ID = StringUtf8Coder.of();
     private static final ListCoder<Prediction> PREDICTIONS = ListCoder.of(PredictionCoder.of());
 
     public static Coder of() {
@@ -78,14 +74,13 @@ public final class MessageBatch {
 
     @Override
     public void encode(MessageBatch value, OutputStream out) throws IOException {
-      INT.encode(value.bucket, out);
-      INT.encode(value.chunk, out);
+      ID.encode(value.id, out);
       PREDICTIONS.encode(value.predictions, out);
     }
 
     @Override
     public MessageBatch decode(InputStream in) throws IOException {
-      return new MessageBatch(INT.decode(in), INT.decode(in), PREDICTIONS.decode(in));
+      return new MessageBatch(ID.decode(in), PREDICTIONS.decode(in));
     }
 
     @Override

@@ -2,11 +2,10 @@ package io.predictionrelay.options;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /** Everything a run of {@link io.predictionrelay.PublishPredictions} can be told. */
-public interface PublishOptions extends PipelineOptions {
+public interface PublishOptions extends MessageOptions {
 
   @Description(
       "Parquet input: a file, a directory, or a glob such as data/*.parquet; local or any file system"
@@ -59,35 +58,6 @@ public interface PublishOptions extends PipelineOptions {
   int getReplicationFactor();
 
   void setReplicationFactor(int value);
-
-  @Description("Most predictions in one message.")
-  @Default.Integer(10)
-  int getMaxPredictionsPerMessage();
-
-  void setMaxPredictionsPerMessage(int value);
-
-  @Description("Most bytes of JSON in one message value.")
-  @Default.Integer(1_000_000)
-  int getMaxMessageBytes();
-
-  void setMaxMessageBytes(int value);
-
-  @Description(
-      "JSON layout of a message: 'objects' (default: an array of {\"id_client\":…,\"class_0\":…}"
-          + " objects, as Spark's to_json writes) or 'compact' ({\"ids\":[…],\"classes\":[…],"
-          + "\"probabilities\":[[…],…]}: column names once per message).")
-  @Default.String("objects")
-  String getLayout();
-
-  void setLayout(String value);
-
-  @Description(
-      "Significant digits of the class values, 1 to 17, rounded half to even; 0 (the default)"
-          + " keeps every double exact, in its shortest round-trip form.")
-  @Default.Integer(0)
-  int getDoublePrecision();
-
-  void setDoublePrecision(int value);
 
   @Description(
       "Number of buckets G. 0 (the default) derives it from the row count in the Parquet footers:"

@@ -8,9 +8,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import io.predictionrelay.model.RunMetrics;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -37,8 +37,9 @@ public final class BatchIntoMessages
     this.maxBytes = maxBytes;
   }
 
+  /** Cuts messages in {@code format}; the caps must be given with the {@code with} methods. */
   public static BatchIntoMessages of(MessageFormat format) {
-    return new BatchIntoMessages(format, 10, 1_000_000);
+    return new BatchIntoMessages(format, 0, 0);
   }
 
   public BatchIntoMessages withMaxPredictions(int maxPredictions) {
@@ -58,6 +59,9 @@ public final class BatchIntoMessages
 
   @Override
   public PCollection<MessageBatch> expand(PCollection<KV<Integer, Iterable<Prediction>>> buckets) {
+    if (maxPredictions == 0 || maxBytes == 0) {
+      throw new IllegalStateException("BatchIntoMessages needs withMaxPredictions and withMaxBytes");
+    }
     return buckets
         .apply("SplitBuckets", ParDo.of(new SplitBucketFn(format, maxPredictions, maxBytes)))
         .setCoder(MessageBatch.Coder.of());
@@ -67,17 +71,10 @@ public final class BatchIntoMessages
    * Splits one bucket. Also counts repeated ids: one id always lands in one bucket, and sorting puts
    * its rows side by side, so counting them needs no global state.
    */
-  public static final class SplitBucketFn extends DoFn<KV<Integer, Iterable<Prediction>>, MessageBatch> {
-    public static final String REPEATED_IDS = "repeated_ids";
-    public static final String BUCKET_ROWS = "bucket_rows";
-    public static final String FULL_MESSAGES = "full_messages";
-    /** Bucket sizes are also counted in bins 2% wide: counter {@code bucket_rows_bin_<k>} for sizes in [1.02^k, 1.02^(k+1)). */
-    public static final String BUCKET_ROWS_BIN = "bucket_rows_bin_";
-    public static final double BIN_GROWTH = 1.02;
-
-    private final Counter repeatedIds = Metrics.counter(SplitBucketFn.class, REPEATED_IDS);
-    private final Counter fullMessages = Metrics.counter(SplitBucketFn.class, FULL_MESSAGES);
-    private final Distribution bucketRows = Metrics.distribution(SplitBucketFn.class, BUCKET_ROWS);
+  static final class SplitBucketFn extends DoFn<KV<Integer, Iterable<Prediction>>, MessageBatch> {
+    private final Counter repeatedIds = RunMetrics.counter(RunMetrics.REPEATED_IDS);
+    private final Counter fullMessages = RunMetrics.counter(RunMetrics.FULL_MESSAGES);
+    private final Distribution bucketRows = RunMetrics.distribution(RunMetrics.BUCKET_ROWS);
     private transient Map<Integer, Counter> bins;
     private final MessageFormat format;
     private final int maxPredictions;
@@ -96,16 +93,6 @@ public final class BatchIntoMessages
       bins = new HashMap<>();
     }
 
-    /** The bin of a bucket size: 2%-wide, so quantiles read from the bins are within 2%. */
-    public static int binOf(long rows) {
-      return (int) Math.floor(Math.log(rows) / Math.log(BIN_GROWTH) + 1e-9);
-    }
-
-    /** The smallest size in a bin. */
-    public static long binStart(int bin) {
-      return (long) Math.ceil(Math.pow(BIN_GROWTH, bin) - 1e-9);
-    }
-
     @ProcessElement
     public void processElement(
         @Element KV<Integer, Iterable<Prediction>> bucket, OutputReceiver<MessageBatch> out) {
@@ -113,8 +100,8 @@ public final class BatchIntoMessages
       bucket.getValue().forEach(rows::add);
       Collections.sort(rows);
       bucketRows.update(rows.size());
-      int bin = binOf(rows.size());
-      bins.computeIfAbsent(bin, b -> Metrics.counter(SplitBucketFn.class, BUCKET_ROWS_BIN + b)).inc();
+      int bin = RunMetrics.binOf(rows.size());
+      bins.computeIfAbsent(bin, b -> RunMetrics.counter(RunMetrics.bucketRowsBin(b))).inc();
       int id = bucket.getKey();
       int chunk = 0;
       String previousId = null;
@@ -126,7 +113,7 @@ public final class BatchIntoMessages
         List<Prediction> closed = cutter.add(prediction);
         if (closed != null) {
           fullMessages.inc(); // closed because the next row did not fit: full by count or bytes
-          out.output(new MessageBatch(id, chunk++, closed));
+          out.output(MessageBatch.inBucket(id, chunk++, closed));
         }
       }
       List<Prediction> last = cutter.finish();
@@ -134,7 +121,7 @@ public final class BatchIntoMessages
         if (last.size() == maxPredictions) {
           fullMessages.inc();
         }
-        out.output(new MessageBatch(id, chunk, last));
+        out.output(MessageBatch.inBucket(id, chunk, last));
       }
     }
   }

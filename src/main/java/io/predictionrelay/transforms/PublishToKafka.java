@@ -19,6 +19,7 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -32,30 +33,22 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
   private final String topic;
   private final String bootstrapServers;
   private final Map<String, Object> producerConfig;
-  private final int partitions;
 
-  private PublishToKafka(
-      String topic, String bootstrapServers, Map<String, Object> producerConfig, int partitions) {
+  private PublishToKafka(String topic, String bootstrapServers, Map<String, Object> producerConfig) {
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
     this.producerConfig = producerConfig;
-    this.partitions = partitions;
   }
 
   public static PublishToKafka to(String topic) {
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must not be empty");
     }
-    return new PublishToKafka(topic, null, Map.of(), 0);
+    return new PublishToKafka(topic, null, Map.of());
   }
 
   public PublishToKafka withBootstrapServers(String bootstrapServers) {
-    return new PublishToKafka(topic, bootstrapServers, producerConfig, partitions);
-  }
-
-  /** The topic's partition count, to count messages, predictions and bytes per partition. */
-  public PublishToKafka withPartitionCount(int partitions) {
-    return new PublishToKafka(topic, bootstrapServers, producerConfig, partitions);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig);
   }
 
   /**
@@ -64,7 +57,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
    * the producer through its factory instead.
    */
   public PublishToKafka withProducerConfig(Map<String, Object> producerConfig) {
-    return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig), partitions);
+    return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig));
   }
 
   @Override
@@ -73,7 +66,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
       throw new IllegalArgumentException("bootstrapServers must be set");
     }
     return messages
-        .apply("CountMessages", ParDo.of(new CountMessagesFn(partitions)))
+        .apply("CountMessages", ParDo.of(new CountMessagesFn()))
         .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic)))
         .setCoder(ProducerRecordCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
         .apply(
@@ -103,13 +96,19 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     public Producer<String, byte[]> apply(Map<String, Object> config) {
       Map<String, Object> withSecrets = new HashMap<>(config);
       withSecrets.putAll(secrets);
-      return new AwaitingProducer<>(new KafkaProducer<>(withSecrets));
+      return new AwaitingProducer<>(new KafkaProducer<>(withSecrets), PublishToKafka::predictionsOf);
     }
 
     @Override
     public String toString() {
       return "KafkaProducer with " + secrets.keySet() + " set (values hidden)";
     }
+  }
+
+  /** The {@value #COUNT_HEADER} of a record this transform made. */
+  static int predictionsOf(ProducerRecord<String, byte[]> record) {
+    Header count = record.headers().lastHeader(COUNT_HEADER);
+    return count == null ? 0 : Integer.parseInt(new String(count.value(), StandardCharsets.UTF_8));
   }
 
   static final class ToProducerRecordFn extends DoFn<EncodedMessage, ProducerRecord<String, byte[]>> {

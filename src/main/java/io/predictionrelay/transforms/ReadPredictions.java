@@ -1,38 +1,25 @@
 package io.predictionrelay.transforms;
 
-import io.predictionrelay.io.DeadLetterFiles;
+import io.predictionrelay.io.InputSplit;
 import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.RecordConverter;
-import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.io.SplitReader;
+import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
-import io.predictionrelay.model.MessageFormat;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.EnumMap;
-import java.util.Map;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroReadSupport;
 
 /**
- * Reads the validated Parquet files of a {@link ParquetInput} with ParquetIO and converts each Avro
- * record at once into a compact {@link Prediction}, so no Avro record is ever shuffled. Values are
+ * Reads the splits of a {@link ParquetInput} (row groups planned from the footers) and converts each
+ * row at once into a compact {@link Prediction}, so no Avro record is ever shuffled. Values are
  * rounded here when the {@link MessageFormat} asks, so rounded rows are what is shuffled. Rows that
- * cannot be published are written to dead-letter files ({@link DeadLetterFiles}) and counted per
- * reason, right here: a second output would make the Spark runner cache every row.
+ * cannot be published are written to dead-letter files and counted per reason, right here: a
+ * second output would make the Spark runner cache every row.
  */
 public final class ReadPredictions extends PTransform<PBegin, PCollection<Prediction>> {
   private final ParquetInput input;
@@ -48,9 +35,9 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     this.deadLetterDir = deadLetterDir;
   }
 
+  /** Reads {@code input}; a format, the byte cap and the dead-letter directory must be given. */
   public static ReadPredictions from(ParquetInput input) {
-    return new ReadPredictions(
-        input, MessageFormat.of(input.schema()), Integer.MAX_VALUE, "dead-letters");
+    return new ReadPredictions(input, null, 0, null);
   }
 
   /** The format messages will have: it decides the rounding and the size of one prediction. */
@@ -78,89 +65,63 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
   }
 
+  MessageFormat format() {
+    return format;
+  }
+
+  /** The reader of one split, as configured; the shuffle-free grouping reads with it too. */
+  SplitReader splitReader() {
+    if (format == null || maxMessageBytes == 0 || deadLetterDir == null) {
+      throw new IllegalStateException("ReadPredictions needs withFormat, withMaxMessageBytes and withDeadLetterDir");
+    }
+    return new SplitReader(input.avroSchema(), format, maxMessageBytes, deadLetterDir);
+  }
+
+  /** The input's splits, spread over the workers. */
+  PCollection<InputSplit> splits(PBegin begin) {
+    return begin
+        .apply("ListSplits", Create.of(input.splits()).withCoder(InputSplit.Coder.of()))
+        .apply("SpreadSplits", Reshuffle.viaRandomKey());
+  }
+
   @Override
   public PCollection<Prediction> expand(PBegin begin) {
-    Schema schema = input.avroSchema();
-    // Records come in this schema's column order, whatever each file's order.
-    Configuration readSchema = new Configuration(false);
-    AvroReadSupport.setAvroReadSchema(readSchema, schema);
-    return begin
-        .apply("ListFiles", Create.of(input.files()).withCoder(StringUtf8Coder.of()))
-        .apply("MatchFiles", FileIO.matchAll())
-        .apply("OpenFiles", FileIO.readMatches())
-        .apply(
-            "ReadParquet",
-            ParquetIO.readFiles(schema).withProjection(schema, schema).withConfiguration(readSchema))
-        .apply(
-            "ToPredictions",
-            ParDo.of(new ToPredictionFn(format, maxMessageBytes, deadLetterDir)))
+    return splits(begin)
+        .apply("ReadSplits", ParDo.of(new ReadSplitFn(splitReader())))
         .setCoder(PredictionCoder.of());
   }
 
-  /** Counts every row read, passes on predictions, writes and counts dead letters. */
-  public static final class ToPredictionFn extends DoFn<GenericRecord, Prediction> {
-    public static final String ROWS_READ = "rows_read";
+  static final class ReadSplitFn extends DoFn<InputSplit, Prediction> {
+    private final SplitReader reader;
 
-    private final Counter rowsRead = Metrics.counter(ToPredictionFn.class, ROWS_READ);
-    private final Map<DeadLetter.Reason, Counter> deadLetters = new EnumMap<>(DeadLetter.Reason.class);
-    private final MessageFormat format;
-    private final int maxMessageBytes;
-    private final String deadLetterDir;
-    private transient RecordConverter converter;
-    private transient DeadLetterFiles files;
-
-    ToPredictionFn(MessageFormat format, int maxMessageBytes, String deadLetterDir) {
-      this.format = format;
-      this.maxMessageBytes = maxMessageBytes;
-      this.deadLetterDir = deadLetterDir;
-      for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
-        deadLetters.put(reason, Metrics.counter(ToPredictionFn.class, reason.name()));
-      }
+    ReadSplitFn(SplitReader reader) {
+      this.reader = reader;
     }
 
     @Setup
     public void setup() {
-      converter = new RecordConverter(format, maxMessageBytes);
+      reader.setup();
     }
 
     @StartBundle
     public void startBundle() {
-      files = new DeadLetterFiles(deadLetterDir);
+      reader.startBundle();
     }
 
     @ProcessElement
-    public void processElement(@Element GenericRecord record, OutputReceiver<Prediction> out) {
-      rowsRead.inc();
-      converter.convert(
-          record,
-          new RecordConverter.Sink() {
-            @Override
-            public void prediction(Prediction prediction) {
-              out.output(prediction);
-            }
-
-            @Override
-            public void deadLetter(DeadLetter deadLetter) {
-              deadLetters.get(deadLetter.reason()).inc();
-              try {
-                files.write(deadLetter);
-              } catch (IOException e) {
-                throw new UncheckedIOException("writing a dead letter under " + deadLetterDir, e);
-              }
-            }
-          });
+    public void processElement(@Element InputSplit split, OutputReceiver<Prediction> out)
+        throws java.io.IOException {
+      reader.read(split, out::output);
     }
 
     @FinishBundle
-    public void finishBundle() throws IOException {
-      files.commit();
+    public void finishBundle() throws java.io.IOException {
+      reader.finishBundle();
     }
 
     @Teardown
-    public void teardown() throws IOException {
-      if (files != null) {
-        files.abort();
-      }
+    public void teardown() throws java.io.IOException {
+      reader.teardown();
     }
   }
 }

@@ -46,7 +46,7 @@ class CodersTest {
 
   @Test
   void messageCodersRoundTrip() throws Exception {
-    CoderProperties.coderDecodeEncodeEqual(MessageBatch.Coder.of(), new MessageBatch(3, 7, List.of(A, B)));
+    CoderProperties.coderDecodeEncodeEqual(MessageBatch.Coder.of(), MessageBatch.inBucket(3, 7, List.of(A, B)));
     CoderProperties.coderDecodeEncodeEqual(
         EncodedMessage.Coder.of(), new EncodedMessage("3-7", 2, "[{}]".getBytes()));
     CoderProperties.coderDecodeEncodeEqual(

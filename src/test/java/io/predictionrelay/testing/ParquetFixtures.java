@@ -36,9 +36,19 @@ public final class ParquetFixtures {
 
   /** Writes rows, each a map from column to value (missing columns are null). */
   public static Path write(Path file, Schema schema, List<Map<String, Object>> rows) throws IOException {
+    return write(file, schema, rows, ParquetWriter.DEFAULT_BLOCK_SIZE);
+  }
+
+  /**
+   * {@link #write(Path, Schema, List)} with row groups of about {@code rowGroupBytes}; the writer
+   * checks the size every 100 rows or so, so a tiny size gives row groups of about 100 rows.
+   */
+  public static Path write(Path file, Schema schema, List<Map<String, Object>> rows, long rowGroupBytes)
+      throws IOException {
     try (ParquetWriter<GenericRecord> writer =
         AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
             .withSchema(schema)
+            .withRowGroupSize(rowGroupBytes)
             .withCompressionCodec(CompressionCodecName.SNAPPY)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .build()) {

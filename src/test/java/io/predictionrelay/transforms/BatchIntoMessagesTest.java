@@ -1,6 +1,7 @@
 package io.predictionrelay.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.MessageFormat;
@@ -44,6 +45,11 @@ class BatchIntoMessagesTest {
     return rows;
   }
 
+  /** The transform with the caps of the default options, to be adjusted by each test. */
+  private static BatchIntoMessages messages(MessageFormat format) {
+    return BatchIntoMessages.of(format).withMaxPredictions(10).withMaxBytes(1_000_000);
+  }
+
   private PCollection<MessageBatch> batch(BatchIntoMessages transform, int bucket, List<Prediction> rows) {
     List<Prediction> shuffled = new ArrayList<>(rows);
     Collections.reverse(shuffled);
@@ -57,25 +63,25 @@ class BatchIntoMessagesTest {
   @Test
   void bucketOfExactlyTenIsOneMessage() {
     List<Prediction> rows = rows(10);
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 4, rows))
-        .containsInAnyOrder(new MessageBatch(4, 0, rows));
+    PAssert.that(batch(messages(SCHEMA), 4, rows))
+        .containsInAnyOrder(MessageBatch.inBucket(4, 0, rows));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   void bucketOfElevenIsTenThenOne() {
     List<Prediction> rows = rows(11);
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 4, rows))
+    PAssert.that(batch(messages(SCHEMA), 4, rows))
         .containsInAnyOrder(
-            new MessageBatch(4, 0, rows.subList(0, 10)), new MessageBatch(4, 1, rows.subList(10, 11)));
+            MessageBatch.inBucket(4, 0, rows.subList(0, 10)), MessageBatch.inBucket(4, 1, rows.subList(10, 11)));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   void bucketOfOneIsOneMessage() {
     List<Prediction> rows = rows(1);
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA), 9, rows))
-        .containsInAnyOrder(new MessageBatch(9, 0, rows));
+    PAssert.that(batch(messages(SCHEMA), 9, rows))
+        .containsInAnyOrder(MessageBatch.inBucket(9, 0, rows));
     pipeline.run().waitUntilFinish();
   }
 
@@ -89,22 +95,22 @@ class BatchIntoMessagesTest {
     MessageFormat format = SCHEMA.withLayout(layout);
     // Room for exactly three predictions: a fourth would pass the cap.
     int cap = new PredictionJson(format).encode(rows.subList(0, 3)).length;
-    PAssert.that(batch(BatchIntoMessages.of(format).withMaxBytes(cap), 1, rows))
+    PAssert.that(batch(messages(format).withMaxBytes(cap), 1, rows))
         .containsInAnyOrder(
-            new MessageBatch(1, 0, rows.subList(0, 3)),
-            new MessageBatch(1, 1, rows.subList(3, 6)),
-            new MessageBatch(1, 2, rows.subList(6, 7)));
+            MessageBatch.inBucket(1, 0, rows.subList(0, 3)),
+            MessageBatch.inBucket(1, 1, rows.subList(3, 6)),
+            MessageBatch.inBucket(1, 2, rows.subList(6, 7)));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   void countCapIsConfigurable() {
     List<Prediction> rows = rows(5);
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(2), 0, rows))
+    PAssert.that(batch(messages(SCHEMA).withMaxPredictions(2), 0, rows))
         .containsInAnyOrder(
-            new MessageBatch(0, 0, rows.subList(0, 2)),
-            new MessageBatch(0, 1, rows.subList(2, 4)),
-            new MessageBatch(0, 2, rows.subList(4, 5)));
+            MessageBatch.inBucket(0, 0, rows.subList(0, 2)),
+            MessageBatch.inBucket(0, 1, rows.subList(2, 4)),
+            MessageBatch.inBucket(0, 2, rows.subList(4, 5)));
     pipeline.run().waitUntilFinish();
   }
 
@@ -112,14 +118,14 @@ class BatchIntoMessagesTest {
   void repeatedIdsAreOrderedByValues() {
     Prediction low = new Prediction("same", new double[] {0.1, 0.9});
     Prediction high = new Prediction("same", new double[] {0.2, 0.8});
-    PAssert.that(batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(1), 2, List.of(low, high)))
-        .containsInAnyOrder(new MessageBatch(2, 0, List.of(low)), new MessageBatch(2, 1, List.of(high)));
+    PAssert.that(batch(messages(SCHEMA).withMaxPredictions(1), 2, List.of(low, high)))
+        .containsInAnyOrder(MessageBatch.inBucket(2, 0, List.of(low)), MessageBatch.inBucket(2, 1, List.of(high)));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   void aPredictionOverTheCapIsAnError() {
-    batch(BatchIntoMessages.of(SCHEMA).withMaxBytes(20), 0, rows(1));
+    batch(messages(SCHEMA).withMaxBytes(20), 0, rows(1));
     assertThrows(PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
   }
 
@@ -127,5 +133,12 @@ class BatchIntoMessagesTest {
   void rejectsNonPositiveCaps() {
     assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxPredictions(0));
     assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxBytes(-1));
+  }
+
+  @Test
+  void capsHaveNoDefaultsOutsideTheOptions() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(10), 0, rows(1)));
+    assertTrue(e.getMessage().contains("withMaxBytes"), e.getMessage());
   }
 }

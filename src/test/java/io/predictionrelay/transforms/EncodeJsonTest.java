@@ -26,9 +26,9 @@ class EncodeJsonTest {
   @Test
   void encodesEachMessageUnderItsId() {
     MessageBatch first =
-        new MessageBatch(3, 0, List.of(new Prediction("a", new double[] {0.25, 0.75})));
+        MessageBatch.inBucket(3, 0, List.of(new Prediction("a", new double[] {0.25, 0.75})));
     MessageBatch second =
-        new MessageBatch(
+        MessageBatch.inBucket(
             3, 1,
             List.of(new Prediction("b", new double[] {1, 0}), new Prediction("c", new double[] {0.5, 0.5})));
     PAssert.that(
@@ -52,7 +52,7 @@ class EncodeJsonTest {
             .withDoublePrecision(3);
     // ReadPredictions rounds when it reads; these values are as it would pass them on.
     MessageBatch batch =
-        new MessageBatch(
+        MessageBatch.inBucket(
             7, 2,
             List.of(
                 new Prediction("a", new double[] {format.round(0.123456), format.round(0.876544)}),

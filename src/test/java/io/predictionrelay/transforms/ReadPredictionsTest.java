@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.DeadLetter.Reason;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.RunMetrics;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.testing.TestPipelines;
 import java.io.IOException;
@@ -61,7 +63,7 @@ class ReadPredictionsTest {
             nullable("has-inf", Float.NEGATIVE_INFINITY, 0.5)));
     ParquetInput input = ParquetInput.describe(dir.resolve("p.parquet").toString());
     Path dead = dir.resolve("dead");
-    PAssert.that(pipeline.apply(ReadPredictions.from(input).withDeadLetterDir(dead.toString())))
+    PAssert.that(pipeline.apply(read(input).withDeadLetterDir(dead.toString())))
         .containsInAnyOrder(new Prediction("good", new double[] {0.25, 0.75}));
     List<DeadLetter> expected =
         List.of(
@@ -78,15 +80,23 @@ class ReadPredictionsTest {
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     assertEquals(lines(expected), deadLetterLines(dead));
-    assertEquals(2, counter(result, Reason.MISSING_ID.name()));
-    assertEquals(1, counter(result, Reason.NULL_CLASS_VALUE.name()));
-    assertEquals(2, counter(result, Reason.NON_FINITE_CLASS_VALUE.name()));
-    assertEquals(6, counter(result, ReadPredictions.ToPredictionFn.ROWS_READ));
+    assertEquals(2, counter(result, RunMetrics.deadLetters(Reason.MISSING_ID)));
+    assertEquals(1, counter(result, RunMetrics.deadLetters(Reason.NULL_CLASS_VALUE)));
+    assertEquals(2, counter(result, RunMetrics.deadLetters(Reason.NON_FINITE_CLASS_VALUE)));
+    assertEquals(6, counter(result, RunMetrics.ROWS_READ));
+  }
+
+  /** The reader with the settings a run would give it, to be adjusted by each test. */
+  private static ReadPredictions read(ParquetInput input) {
+    return ReadPredictions.from(input)
+        .withFormat(MessageFormat.of(input.schema()))
+        .withMaxMessageBytes(1_000_000)
+        .withDeadLetterDir("dead-letters");
   }
 
   private static long counter(PipelineResult result, String name) {
     return result.metrics().queryMetrics(MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named(ReadPredictions.ToPredictionFn.class, name)).build())
+            .addNameFilter(MetricNameFilter.named(RunMetrics.NAMESPACE, name)).build())
         .getCounters().iterator().next().getCommitted();
   }
 
@@ -115,7 +125,7 @@ class ReadPredictionsTest {
     int cap = "[{\"id_client\":\"short\",\"class_0\":0.5}]".length();
     Path dead = dir.resolve("dead");
     PAssert.that(pipeline.apply(
-            ReadPredictions.from(input).withMaxMessageBytes(cap).withDeadLetterDir(dead.toString())))
+            read(input).withMaxMessageBytes(cap).withDeadLetterDir(dead.toString())))
         .containsInAnyOrder(new Prediction("short", new double[] {0.5}));
     List<DeadLetter> expected = List.of(new DeadLetter(Reason.PREDICTION_TOO_LARGE,
             "alone it encodes to "

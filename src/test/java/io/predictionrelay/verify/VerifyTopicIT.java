@@ -1,4 +1,4 @@
-package io.predictionrelay.tools;
+package io.predictionrelay.verify;
 
 import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
 import static io.predictionrelay.testing.ParquetFixtures.row;
@@ -60,32 +60,64 @@ class VerifyTopicIT {
         new StringSerializer(), new StringSerializer())) {
       send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "," + object("b", 0.2, 0.8) + "]", 2);
       send(producer, topic, "0-1", "[" + object("c", 0.3, 0.71) + "]", 1); // differs from its row
-      send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "]", 1); // key and prediction again
+      send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "]", 1); // the key again, other bytes
+      send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "," + object("b", 0.2, 0.8) + "]", 2); // a retry
       send(producer, topic, "1-0", "[{\"id_client\":", 1); // not JSON
       send(producer, topic, "1-1", eleven.toString(), 11); // over the count cap, not in the input
       send(producer, topic, "1-2", "[" + object("e", 0.5, 0.5) + "]", 3); // wrong header
       producer.flush();
     }
 
-    VerifyTopic.Report report =
+    VerifyReport report =
         VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
 
     assertFalse(report.ok(), report.toString());
     assertEquals(6, report.inputRows);
     assertEquals(1, report.expectedDeadLetters);
     assertEquals(5, report.expected);
-    assertEquals(6, report.messages);
-    assertEquals(2 + 1 + 1 + 11 + 1, report.received);
+    assertEquals(7, report.messages);
+    assertEquals(2 + 1 + 1 + 11 + 1 + 2, report.received);
     assertEquals(2, report.missing); // c (its copy differs) and d
     assertEquals(List.of("c", "d"), report.missingSample.stream().sorted().toList());
-    assertEquals(1, report.duplicatedPredictions);
+    assertEquals(3, report.duplicatedPredictions);
     assertEquals(1, report.duplicatedMessages);
+    assertEquals(1, report.conflictingKeys);
     assertEquals(1, report.mismatched);
     assertEquals(11, report.unexpected);
     assertEquals(1, report.invalidMessages);
     assertEquals(1, report.overCountCap);
     assertEquals(0, report.overByteCap);
     assertEquals(1, report.headerMismatches);
+  }
+
+  /**
+   * Every prediction arrived exactly once, but two different messages share a key: a consumer that
+   * drops repeated keys would lose one of them, so the verification fails.
+   */
+  @Test
+  void failsWhenAKeyCarriesTwoDifferentMessages() throws Exception {
+    write(dir.resolve("in.parquet"), predictionSchema(2),
+        List.of(row("a", 0.1, 0.9), row("b", 0.2, 0.8), row("c", 0.3, 0.7)));
+    String topic = "verify-collision";
+    try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), Map.of(), Duration.ofSeconds(10))) {
+      topics.ensureTopic(topic, true, 3, 1);
+    }
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+        new StringSerializer(), new StringSerializer())) {
+      send(producer, topic, "s0-0", "[" + object("a", 0.1, 0.9) + "," + object("b", 0.2, 0.8) + "]", 2);
+      send(producer, topic, "s0-0", "[" + object("c", 0.3, 0.7) + "]", 1);
+      producer.flush();
+    }
+
+    VerifyReport report = VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+
+    assertEquals(0, report.missing, report.toString());
+    assertEquals(0, report.duplicatedPredictions, report.toString());
+    assertEquals(0, report.duplicatedMessages, report.toString());
+    assertEquals(1, report.conflictingKeys, report.toString());
+    assertFalse(report.ok(), report.toString());
+    assertTrue(report.toString().contains("key s0-0 carries two different messages"), report.toString());
   }
 
   @Test
@@ -108,7 +140,7 @@ class VerifyTopicIT {
       producer.flush();
     }
 
-    VerifyTopic.Report report =
+    VerifyReport report =
         VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic)
             .layout(MessageFormat.Layout.COMPACT)
             .doublePrecision(2)
@@ -142,11 +174,11 @@ class VerifyTopicIT {
       send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "," + object("b", 0.2, 0.8) + "]", 2);
       producer.flush();
 
-      VerifyTopic.Report all = VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+      VerifyReport all = VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
       assertTrue(all.ok(), all.toString()); // duplicates are reported, not failures
       assertEquals(1, all.duplicatedPredictions);
 
-      VerifyTopic.Report recent =
+      VerifyReport recent =
           VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).since(since).build().verify();
       assertTrue(recent.ok(), recent.toString());
       assertEquals(1, recent.messages);

@@ -1,0 +1,39 @@
+package io.predictionrelay.verify;
+
+import io.predictionrelay.options.MessageOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Validation;
+
+/** Everything {@link VerifyTopic} can be told; the message options are the publisher's own. */
+public interface VerifyOptions extends MessageOptions {
+
+  @Description("The Parquet input that was published, as given to the publisher.")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Kafka bootstrap servers, host:port[,host:port...].")
+  @Default.String("127.0.0.1:9092")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("Kafka topic to verify.")
+  @Default.String("predictions")
+  String getTopic();
+
+  void setTopic(String value);
+
+  @Description("Only messages written at or after this time, in epoch milliseconds (default: all).")
+  Long getSince();
+
+  void setSince(Long value);
+
+  @Description("Print progress while reading the input and the topic.")
+  @Default.Boolean(false)
+  boolean getProgress();
+
+  void setProgress(boolean value);
+}

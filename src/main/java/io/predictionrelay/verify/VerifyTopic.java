@@ -1,0 +1,173 @@
+package io.predictionrelay.verify;
+
+import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.MessageOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Proves a topic holds exactly the input: reads every publishable input row as the publisher
+ * would ({@link RecordConverter}, same format options), reads the topic ({@link TopicReader}),
+ * checks every message ({@link MessageChecker}) and reconciles both sides ({@link Reconciler}).
+ * Memory stays bounded at any scale: both sides are spilled to disk in hash partitions of the id
+ * ({@link Spill}), and each partition is reconciled on its own.
+ */
+public final class VerifyTopic {
+  private static final int ROWS_PER_PARTITION = 250_000;
+
+  private final VerifyOptions options;
+
+  private VerifyTopic(VerifyOptions options) {
+    this.options = options;
+  }
+
+  public static VerifyTopic of(VerifyOptions options) {
+    return new VerifyTopic(options);
+  }
+
+  /** For tests and tools: the options of a verification of {@code topic} against {@code input}. */
+  public static Builder builder(String input, String bootstrapServers, String topic) {
+    return new Builder(input, bootstrapServers, topic);
+  }
+
+  /** Sets {@link VerifyOptions} from code, as the command line would. */
+  public static final class Builder {
+    private final VerifyOptions options = PipelineOptionsFactory.as(VerifyOptions.class);
+
+    private Builder(String input, String bootstrapServers, String topic) {
+      options.setInput(input);
+      options.setBootstrapServers(bootstrapServers);
+      options.setTopic(topic);
+    }
+
+    /** Only messages written at or after this time (epoch milliseconds). */
+    public Builder since(long epochMillis) {
+      options.setSince(epochMillis);
+      return this;
+    }
+
+    public Builder maxPredictionsPerMessage(int value) {
+      options.setMaxPredictionsPerMessage(value);
+      return this;
+    }
+
+    public Builder maxMessageBytes(int value) {
+      options.setMaxMessageBytes(value);
+      return this;
+    }
+
+    /** The layout the messages were published in. */
+    public Builder layout(MessageFormat.Layout value) {
+      options.setLayout(value.toString());
+      return this;
+    }
+
+    /** The significant digits the publisher rounded to; 0 when it kept doubles exact. */
+    public Builder doublePrecision(int value) {
+      options.setDoublePrecision(value);
+      return this;
+    }
+
+    public VerifyTopic build() {
+      return new VerifyTopic(options);
+    }
+  }
+
+  public VerifyReport verify() throws IOException {
+    FileSystems.setDefaultPipelineOptions(options);
+    ParquetInput parquet = ParquetInput.describe(options.getInput());
+    MessageFormat format = MessageOptions.format(options, parquet.schema());
+    int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
+    Path work = Files.createTempDirectory("verify-topic");
+    VerifyReport report = new VerifyReport();
+    try (Spill expected = new Spill(work.resolve("expected"), partitions);
+        Spill received = new Spill(work.resolve("received"), partitions);
+        Spill keys = new Spill(work.resolve("keys"), partitions)) {
+      spillInput(parquet, format, expected, report);
+      MessageChecker checker = new MessageChecker(format, options.getMaxPredictionsPerMessage(),
+          options.getMaxMessageBytes(), received, keys, report);
+      new TopicReader(options.getBootstrapServers(), options.getTopic(), options.getSince(),
+          options.getMaxMessageBytes())
+          .readAll(checker::check, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
+      log("consumed %,d messages, %,d predictions", report.messages, report.received);
+      expected.close();
+      received.close();
+      keys.close();
+      Reconciler reconciler = new Reconciler(parquet.schema().classCount(), report);
+      for (int p = 0; p < partitions; p++) {
+        reconciler.predictions(expected.file(p), received.file(p));
+        reconciler.keys(keys.file(p));
+      }
+    } finally {
+      try (Stream<Path> files = Files.walk(work)) {
+        files.sorted((a, b) -> b.compareTo(a)).forEach(f -> f.toFile().delete());
+      }
+    }
+    return report;
+  }
+
+  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport report)
+      throws IOException {
+    RecordConverter converter = new RecordConverter(format, options.getMaxMessageBytes());
+    RecordConverter.Sink sink =
+        new RecordConverter.Sink() {
+          @Override
+          public void prediction(Prediction prediction) {
+            report.expected++;
+            expected.write(prediction.idClient(), prediction.probabilities(), "");
+          }
+
+          @Override
+          public void deadLetter(DeadLetter deadLetter) {
+            report.expectedDeadLetters++;
+          }
+        };
+    for (String file : parquet.files()) {
+      parquet.readRecords(file, record -> {
+        report.inputRows++;
+        converter.convert(record, sink);
+      });
+    }
+    log("read %,d input rows", report.inputRows);
+  }
+
+  private void log(String format, Object... args) {
+    if (options.getProgress()) {
+      System.out.printf(format + "%n", args);
+    }
+  }
+
+  /** {@code --input=… [--topic=…] [--bootstrapServers=…] [--since=millis] [message options]}. */
+  public static void main(String[] args) throws Exception {
+    PipelineOptionsFactory.register(VerifyOptions.class);
+    VerifyOptions options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(VerifyOptions.class);
+      MessageOptions.check(options);
+    } catch (IllegalArgumentException | LaunchException e) {
+      System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+      System.exit(2);
+      return;
+    }
+    options.setProgress(true);
+    VerifyReport report;
+    try {
+      report = of(options).verify();
+    } catch (LaunchException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.out.println(report);
+    System.exit(report.ok() ? 0 : 1);
+  }
+}
