@@ -3,6 +3,7 @@ package io.predictionrelay;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;
@@ -96,7 +97,7 @@ public final class RunPlan {
     }
 
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput input = ParquetInput.describe(options.getInput());
+    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options));
     MessageFormat format = MessageOptions.format(options, input.schema());
     int smallest = new PredictionJson(format).smallestMessageSize();
     if (options.getMaxMessageBytes() < smallest) {
@@ -217,6 +218,7 @@ public final class RunPlan {
         .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows in ")
         .append(input.splits().size()).append(" row groups, ")
         .append(input.schema().classCount()).append(" class columns\n");
+    s.append("columns:      ").append(input.schema()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }

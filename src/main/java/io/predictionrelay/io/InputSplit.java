@@ -3,7 +3,10 @@ package io.predictionrelay.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -16,8 +19,14 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * midpoint falls in it).
  */
 public record InputSplit(
-    int index, String file, long fileSize, long start, long end, long firstRow, long rows)
+    int index, String file, long fileSize, long start, long end, long firstRow, long rows,
+    List<String> partitionValues)
     implements java.io.Serializable {
+
+  /** @param partitionValues the file's Hive partition values, in the input's column order (null: default partition) */
+  public InputSplit {
+    partitionValues = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(partitionValues));
+  }
 
   @Override
   public String toString() {
@@ -30,6 +39,7 @@ public record InputSplit(
     private static final VarIntCoder INT = VarIntCoder.of();
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+    private static final ListCoder<String> VALUES = ListCoder.of(NullableCoder.of(StringUtf8Coder.of()));
 
     public static Coder of() {
       return INSTANCE;
@@ -44,12 +54,13 @@ public record InputSplit(
       LONG.encode(split.end, out);
       LONG.encode(split.firstRow, out);
       LONG.encode(split.rows, out);
+      VALUES.encode(split.partitionValues, out);
     }
 
     @Override
     public InputSplit decode(InputStream in) throws IOException {
       return new InputSplit(INT.decode(in), STRING.decode(in), LONG.decode(in), LONG.decode(in),
-          LONG.decode(in), LONG.decode(in), LONG.decode(in));
+          LONG.decode(in), LONG.decode(in), LONG.decode(in), VALUES.decode(in));
     }
 
     @Override

@@ -1,31 +1,42 @@
 package io.predictionrelay.io;
 
+import io.predictionrelay.io.ExtraColumn.Kind;
+import io.predictionrelay.io.TableFiles.TableFile;
 import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.model.PredictionSchema.ClassColumn;
+import io.predictionrelay.model.PredictionSchema.IdType;
+import io.predictionrelay.model.PredictionSchema.NumberType;
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -33,79 +44,78 @@ import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 /**
- * The input of a run, known before the pipeline is built: the files a pattern matches, their common
- * prediction schema and their total row count, all read from the Parquet footers (no pass over the
- * data). Every problem is an {@link LaunchException} that names the file and column.
+ * The input of a run, known before the pipeline is built: the data files of the table
+ * ({@link TableFiles}), the columns published with their types, the row count and the row groups,
+ * all from the Parquet footers and the table's directories (no pass over the data). Every problem
+ * is a {@link LaunchException} that names the file, column and type, or the option.
  */
 public final class ParquetInput implements Serializable {
   private final String pattern;
   private final List<String> files;
+  private final Map<String, List<String>> partitionValues;
   private final PredictionSchema schema;
+  private final List<ExtraColumn> extraColumns;
   private final long totalRows;
   private final List<String> ignoredColumns;
   private final String avroSchema;
   private final List<InputSplit> splits;
 
-  private ParquetInput(
-      String pattern,
-      List<String> files,
-      PredictionSchema schema,
-      long totalRows,
-      List<String> ignoredColumns,
-      Schema avroSchema,
-      List<InputSplit> splits) {
+  private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
+      PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
+      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
+    this.partitionValues = partitionValues;
     this.schema = schema;
+    this.extraColumns = List.copyOf(extraColumns);
     this.totalRows = totalRows;
     this.ignoredColumns = List.copyOf(ignoredColumns);
     this.avroSchema = avroSchema.toString();
     this.splits = List.copyOf(splits);
   }
 
-  /**
-   * Matches {@code pattern} and validates every file's footer. A local directory, or any path ending
-   * in '/', means the {@code .parquet} files directly inside it.
-   */
-  public static ParquetInput describe(String pattern) {
-    String spec = pattern;
-    boolean directory = pattern.endsWith("/") || isLocalDirectory(pattern);
-    if (directory) {
-      spec = (pattern.endsWith("/") ? pattern : pattern + "/") + "*.parquet";
-    }
-    List<MatchResult.Metadata> matches = match(pattern, spec);
-    if (matches.isEmpty()) {
-      throw new LaunchException(
-          directory
-              ? "--input " + pattern + ": the directory holds no .parquet files"
-              : "--input " + pattern + ": no file matches");
-    }
-    matches.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
+  /** The classic table: {@code id_client} and {@code class_<n>} columns. */
+  public static ParquetInput describe(String inputs) {
+    return describe(inputs, TableColumns.CLASSIC);
+  }
 
+  /** Finds the table's files and validates every footer against the columns asked for. */
+  public static ParquetInput describe(String inputs, TableColumns columns) {
+    TableFiles.Found found = TableFiles.discover(inputs);
+    List<String> partitionColumns = found.partitionColumns();
     List<String> files = new ArrayList<>();
+    Map<String, List<String>> partitionValues = new LinkedHashMap<>();
     List<InputSplit> splits = new ArrayList<>();
     long rows = 0;
     FileSchema first = null;
-    for (MatchResult.Metadata file : matches) {
-      String name = file.resourceId().toString();
+    for (TableFile file : found.files()) {
       ParquetMetadata footer = readFooter(file);
-      FileSchema fileSchema = FileSchema.of(name, footer.getFileMetaData().getSchema());
+      FileSchema fileSchema =
+          FileSchema.of(file.path(), footer.getFileMetaData().getSchema(), columns, partitionColumns);
       if (first == null) {
         first = fileSchema;
       } else {
         first.requireSameAs(fileSchema);
       }
-      files.add(name);
+      files.add(file.path());
+      partitionValues.put(file.path(), file.partitionValues());
       long firstRow = 0;
       for (BlockMetaData block : footer.getBlocks()) {
         long start = block.getStartingPos();
-        splits.add(new InputSplit(splits.size(), name, file.sizeBytes(), start,
-            start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount()));
+        splits.add(new InputSplit(splits.size(), file.path(), file.size(), start,
+            start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
+            file.partitionValues()));
         firstRow += block.getRowCount();
       }
       rows += firstRow;
     }
-    return new ParquetInput(pattern, files, first.predictionSchema(), rows, first.ignoredColumns,
+    List<ExtraColumn> extras =
+        first.extraColumns(columns.extraColumns(), partitionColumns, partitionValues.values());
+    List<String> ignored = new ArrayList<>(first.ignoredColumns);
+    partitionColumns.stream().filter(c -> !columns.extraColumns().contains(c)).forEach(ignored::add);
+    PredictionSchema schema = PredictionSchema.of(columns.idColumn(), first.idType(), columns.extraColumns(),
+        new ArrayList<>(first.classes.values()));
+    return new ParquetInput(inputs, files, partitionValues, schema, extras, rows, ignored,
         first.avroSchema(), splits);
   }
 
@@ -117,6 +127,11 @@ public final class ParquetInput implements Serializable {
     return files;
   }
 
+  /** A file's Hive partition values, in the order of the partition columns. */
+  public List<String> partitionValues(String file) {
+    return partitionValues.get(file);
+  }
+
   /** The units of reading, one per row group, numbered in file and row order. */
   public List<InputSplit> splits() {
     return splits;
@@ -126,43 +141,51 @@ public final class ParquetInput implements Serializable {
     return schema;
   }
 
+  /** How each extra column of {@link #schema()} is read and written. */
+  public List<ExtraColumn> extraColumns() {
+    return extraColumns;
+  }
+
   /** The sum of the row counts in the footers: what a complete run must account for. */
   public long totalRows() {
     return totalRows;
   }
 
-  /** Columns that are neither {@code id_client} nor a class column; they are not published. */
+  /** Columns and partition columns that are not published. */
   public List<String> ignoredColumns() {
     return ignoredColumns;
   }
 
-  /** The Avro schema that reads exactly {@code id_client} and the class columns, in order. */
+  /** The Avro schema that reads exactly the published file columns: id, extras, classes. */
   public Schema avroSchema() {
     return new Schema.Parser().parse(avroSchema);
   }
 
+  /** The read configuration for {@link #avroSchema()}; INT96 timestamps come as fixed(12). */
+  static Configuration readConfiguration(Schema schema) {
+    Configuration conf = new Configuration(false);
+    conf.setBoolean(AvroReadSupport.READ_INT96_AS_FIXED, true);
+    // Records come in this schema's column order, whatever each file's order.
+    AvroReadSupport.setRequestedProjection(conf, schema);
+    AvroReadSupport.setAvroReadSchema(conf, schema);
+    return conf;
+  }
+
   /**
    * Reads every row of one of this input's files as an Avro record of {@link #avroSchema()}, in
-   * file order. For tools (the verifier); the pipeline reads through ParquetIO.
+   * file order. For tools (the verifier); the pipeline reads by splits ({@link SplitReader}).
    */
-  public void readRecords(String file, java.util.function.Consumer<GenericRecord> consumer)
-      throws IOException {
+  public void readRecords(String file, Consumer<GenericRecord> consumer) throws IOException {
     readRecords(file, Long.MAX_VALUE, consumer);
   }
 
-  /** {@link #readRecords(String, java.util.function.Consumer)}, stopping after {@code maxRows}. */
-  public void readRecords(
-      String file, long maxRows, java.util.function.Consumer<GenericRecord> consumer)
-      throws IOException {
-    MatchResult.Metadata metadata = FileSystems.matchSingleFileSpec(file);
-    Configuration conf = new Configuration(false);
-    AvroReadSupport.setRequestedProjection(conf, avroSchema());
-    AvroReadSupport.setAvroReadSchema(conf, avroSchema());
+  /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}. */
+  public void readRecords(String file, long maxRows, Consumer<GenericRecord> consumer) throws IOException {
+    var metadata = FileSystems.matchSingleFileSpec(file);
     try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(
-                new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()))
+        AvroParquetReader.<GenericRecord>builder(new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()))
             .withDataModel(GenericData.get())
-            .withConf(conf)
+            .withConf(readConfiguration(avroSchema()))
             .build()) {
       long rows = 0;
       for (GenericRecord record; rows < maxRows && (record = reader.read()) != null; rows++) {
@@ -171,140 +194,230 @@ public final class ParquetInput implements Serializable {
     }
   }
 
-  private static boolean isLocalDirectory(String pattern) {
-    try {
-      return !pattern.contains("://") && Files.isDirectory(Path.of(pattern));
-    } catch (RuntimeException invalidPath) {
-      return false;
+  private static ParquetMetadata readFooter(TableFile file) {
+    if (file.size() == 0) {
+      throw new LaunchException(file.path() + ": empty file, not Parquet");
     }
-  }
-
-  private static List<MatchResult.Metadata> match(String pattern, String spec) {
-    try {
-      MatchResult result = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
-      if (result.status() == MatchResult.Status.NOT_FOUND) {
-        throw new LaunchException("--input " + pattern + ": no such file or directory");
-      }
-      if (result.metadata().isEmpty() && !FileSystems.hasGlobWildcard(spec)) {
-        throw new LaunchException("--input " + pattern + ": no such file or directory");
-      }
-      List<MatchResult.Metadata> files = new ArrayList<>();
-      for (MatchResult.Metadata metadata : result.metadata()) {
-        String name = metadata.resourceId().getFilename();
-        if (name != null && !name.startsWith(".") && !name.startsWith("_")) {
-          files.add(metadata);
-        }
-      }
-      return files;
-    } catch (IOException | IllegalArgumentException e) {
-      throw new LaunchException("--input " + pattern + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static ParquetMetadata readFooter(MatchResult.Metadata file) {
-    String name = file.resourceId().toString();
-    if (file.sizeBytes() == 0) {
-      throw new LaunchException(name + ": empty file, not Parquet");
-    }
-    InputFile input = new BeamInputFile(file.resourceId(), file.sizeBytes());
+    InputFile input = new BeamInputFile(FileSystems.matchNewResource(file.path(), false), file.size());
     try (ParquetFileReader reader = ParquetFileReader.open(input)) {
       return reader.getFooter();
     } catch (IOException | RuntimeException e) {
       throw new LaunchException(
-          name + ": not a readable Parquet file (truncated or another format): " + firstLine(e), e);
+          file.path() + ": not a readable Parquet file (truncated or another format): " + TableFiles.firstLine(e), e);
     }
-  }
-
-  private static String firstLine(Throwable e) {
-    String message = String.valueOf(e.getMessage());
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** The columns of one file that matter here, checked. */
   private static final class FileSchema {
     final String file;
     final PrimitiveType id;
-    final Map<Integer, PrimitiveType> classes; // by class number, hence ordered by n
-    final List<String> ignoredColumns;
+    final IdType idType;
+    final Map<Long, ClassColumn> classes = new TreeMap<>(); // by class number, hence ordered by it
+    final Map<Long, PrimitiveType> classTypes = new TreeMap<>();
+    final Map<String, PrimitiveType> extraFields = new LinkedHashMap<>(); // file columns among the extras
+    final List<String> ignoredColumns = new ArrayList<>();
 
-    private FileSchema(
-        String file, PrimitiveType id, Map<Integer, PrimitiveType> classes, List<String> ignored) {
+    private FileSchema(String file, PrimitiveType id, IdType idType) {
       this.file = file;
       this.id = id;
-      this.classes = classes;
-      this.ignoredColumns = ignored;
+      this.idType = idType;
     }
 
-    static FileSchema of(String file, MessageType schema) {
-      PrimitiveType id = null;
-      Map<Integer, PrimitiveType> classes = new TreeMap<>();
-      List<String> ignored = new ArrayList<>();
+    IdType idType() {
+      return idType;
+    }
+
+    static FileSchema of(String file, MessageType schema, TableColumns columns, List<String> partitionColumns) {
+      String idName = columns.idColumn();
+      if (!schema.containsField(idName)) {
+        throw new LaunchException(file + ": no " + idName + " column (--idColumn)"
+            + (partitionColumns.contains(idName) ? "; it is a partition column, which cannot be the id" : ""));
+      }
+      Type idField = schema.getType(idName);
+      FileSchema result = new FileSchema(file, primitive(file, idField, "the id: a string or an integer"),
+          idType(file, idField));
+      Pattern classPattern = columns.classRegex();
+      Map<Long, String> byNumber = new TreeMap<>();
       for (Type field : schema.getFields()) {
         String name = field.getName();
-        if (name.equals(PredictionSchema.ID_COLUMN)) {
-          id = requireString(file, field);
-        } else if (name.startsWith("class_") && name.length() > "class_".length()) {
-          int n = PredictionSchema.classNumber(name);
-          if (n < 0) {
-            throw new LaunchException(
-                file + ": column " + name + " is not a class column name: expected class_<n>,"
-                    + " n without leading zeros");
+        Matcher matcher = classPattern.matcher(name);
+        if (name.equals(idName)) {
+          continue;
+        } else if (columns.extraColumns().contains(name)) {
+          if (partitionColumns.contains(name)) {
+            throw new LaunchException(file + ": " + name + " is both a column of the file and a partition column");
           }
-          classes.put(n, requireNumber(file, field));
+          result.extraFields.put(name, primitive(file, field, "an extra column: a string, number, boolean, date or timestamp"));
+          extraKind(file, result.extraFields.get(name)); // checks the type now
+        } else if (matcher.matches()) {
+          long number = classNumber(file, name, matcher.group(1), columns.classPattern());
+          String earlier = byNumber.put(number, name);
+          if (earlier != null) {
+            throw new LaunchException(file + ": columns " + earlier + " and " + name
+                + " have the same class number " + number + " (--classColumns=" + columns.classPattern() + ")");
+          }
+          PrimitiveType type = primitive(file, field, "a number");
+          result.classes.put(number, classColumn(file, type));
+          result.classTypes.put(number, type);
         } else {
-          ignored.add(name);
+          result.ignoredColumns.add(name);
         }
       }
-      if (id == null) {
-        throw new LaunchException(file + ": no " + PredictionSchema.ID_COLUMN + " column");
+      if (result.classes.isEmpty()) {
+        throw new LaunchException(file + ": no column matches --classColumns=" + columns.classPattern());
       }
-      if (classes.isEmpty()) {
-        throw new LaunchException(file + ": no class_<n> columns");
-      }
-      return new FileSchema(file, id, classes, ignored);
-    }
-
-    private static PrimitiveType requireString(String file, Type field) {
-      if (field.isPrimitive()
-          && !field.isRepetition(Type.Repetition.REPEATED)
-          && field.asPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.BINARY
-          && field.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation) {
-        return field.asPrimitiveType();
-      }
-      throw new LaunchException(
-          file + ": column " + field.getName() + " is " + describe(field) + ", expected a string");
-    }
-
-    private static PrimitiveType requireNumber(String file, Type field) {
-      if (field.isPrimitive() && !field.isRepetition(Type.Repetition.REPEATED)) {
-        PrimitiveType type = field.asPrimitiveType();
-        LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-        boolean plainNumber =
-            logical == null || logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation;
-        switch (type.getPrimitiveTypeName()) {
-          case DOUBLE:
-          case FLOAT:
-            if (logical == null) {
-              return type;
-            }
-            break;
-          case INT32:
-          case INT64:
-            if (plainNumber) {
-              return type;
-            }
-            break;
-          default:
-            break;
+      for (String extra : columns.extraColumns()) {
+        if (!result.extraFields.containsKey(extra) && !partitionColumns.contains(extra)) {
+          throw new LaunchException("--extraColumns: " + extra + " is neither a column of " + file
+              + " nor a partition directory above it" + (byNumber.containsValue(extra) ? " (it is a class column)" : ""));
         }
       }
-      throw new LaunchException(
-          file + ": column " + field.getName() + " is " + describe(field) + ", expected a number");
+      return result;
+    }
+
+    private static long classNumber(String file, String column, String group, String pattern) {
+      try {
+        return Long.parseLong(group);
+      } catch (NumberFormatException e) {
+        throw new LaunchException(file + ": column " + column + " matches --classColumns=" + pattern
+            + " but its group '" + group + "' is not a class number");
+      }
+    }
+
+    private static PrimitiveType primitive(String file, Type field, String expected) {
+      if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
+        throw new LaunchException(file + ": column " + field.getName() + " is " + describe(field)
+            + ", expected " + expected);
+      }
+      return field.asPrimitiveType();
+    }
+
+    private static IdType idType(String file, Type field) {
+      PrimitiveType type = field.asPrimitiveType();
+      LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
+      switch (type.getPrimitiveTypeName()) {
+        case BINARY:
+          if (logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
+              || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation) {
+            return IdType.STRING;
+          }
+          break;
+        case INT32:
+        case INT64:
+          if (isPlainInteger(logical)) {
+            return IdType.INTEGER;
+          }
+          break;
+        default:
+          break;
+      }
+      throw new LaunchException(file + ": column " + field.getName() + " is " + describe(field)
+          + ", expected the id: a string or an integer");
+    }
+
+    private static boolean isPlainInteger(LogicalTypeAnnotation logical) {
+      return logical == null
+          || (logical instanceof IntLogicalTypeAnnotation i && (i.isSigned() || i.getBitWidth() < 64));
+    }
+
+    private static ClassColumn classColumn(String file, PrimitiveType type) {
+      LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
+      if (logical instanceof DecimalLogicalTypeAnnotation decimal) {
+        return ClassColumn.decimal(type.getName(), decimal.getPrecision(), decimal.getScale());
+      }
+      switch (type.getPrimitiveTypeName()) {
+        case DOUBLE:
+          if (logical == null) {
+            return ClassColumn.of(type.getName(), NumberType.DOUBLE);
+          }
+          break;
+        case FLOAT:
+          if (logical == null) {
+            return ClassColumn.of(type.getName(), NumberType.FLOAT);
+          }
+          break;
+        case INT32:
+        case INT64:
+          if (isPlainInteger(logical)) {
+            return ClassColumn.of(type.getName(), NumberType.INTEGER);
+          }
+          break;
+        default:
+          break;
+      }
+      throw new LaunchException(file + ": column " + type.getName() + " is " + describe(type)
+          + ", expected a number: double, float, int, long or decimal");
+    }
+
+    static ExtraColumn extraColumn(String file, PrimitiveType type) {
+      LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
+      int scale = logical instanceof DecimalLogicalTypeAnnotation d ? d.getScale() : 0;
+      return ExtraColumn.inFile(type.getName(), extraKind(file, type), scale);
+    }
+
+    private static Kind extraKind(String file, PrimitiveType type) {
+      LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
+      if (logical instanceof DecimalLogicalTypeAnnotation) {
+        return Kind.DECIMAL;
+      }
+      switch (type.getPrimitiveTypeName()) {
+        case BINARY:
+          if (logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
+              || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation) {
+            return Kind.STRING;
+          }
+          break;
+        case INT32:
+          if (logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation) {
+            return Kind.DATE;
+          }
+          if (isPlainInteger(logical)) {
+            return Kind.INTEGER;
+          }
+          break;
+        case INT64:
+          if (logical instanceof TimestampLogicalTypeAnnotation ts) {
+            boolean utc = ts.isAdjustedToUTC();
+            TimeUnit unit = ts.getUnit();
+            return switch (unit) {
+              case MILLIS -> utc ? Kind.TIMESTAMP_MILLIS : Kind.LOCAL_TIMESTAMP_MILLIS;
+              case MICROS -> utc ? Kind.TIMESTAMP_MICROS : Kind.LOCAL_TIMESTAMP_MICROS;
+              case NANOS -> utc ? Kind.TIMESTAMP_NANOS : Kind.LOCAL_TIMESTAMP_NANOS;
+            };
+          }
+          if (isPlainInteger(logical)) {
+            return Kind.INTEGER;
+          }
+          break;
+        case INT96:
+          return Kind.INT96;
+        case FLOAT:
+          if (logical == null) {
+            return Kind.FLOAT;
+          }
+          break;
+        case DOUBLE:
+          if (logical == null) {
+            return Kind.DOUBLE;
+          }
+          break;
+        case BOOLEAN:
+          return Kind.BOOLEAN;
+        default:
+          break;
+      }
+      throw new LaunchException(file + ": column " + type.getName() + " is " + describe(type)
+          + ", expected an extra column: a string, number, boolean, date or timestamp");
     }
 
     private static String describe(Type field) {
       return field.toString().trim().replaceAll("\\s+", " ");
+    }
+
+    /** A column's type as files must agree on it: nullable or not does not matter. */
+    private static String typeOf(PrimitiveType type) {
+      return type.getName() + " " + type.getPrimitiveTypeName()
+          + (type.getLogicalTypeAnnotation() == null ? "" : " (" + type.getLogicalTypeAnnotation() + ")");
     }
 
     void requireSameAs(FileSchema other) {
@@ -317,20 +430,58 @@ public final class ParquetInput implements Serializable {
     }
 
     private String signature() {
-      StringBuilder s = new StringBuilder(describe(id));
-      classes.values().forEach(type -> s.append(", ").append(describe(type)));
+      StringBuilder s = new StringBuilder(typeOf(id));
+      extraFields.values().forEach(type -> s.append(", ").append(typeOf(type)));
+      classTypes.values().forEach(type -> s.append(", ").append(typeOf(type)));
       return s.toString();
     }
 
-    PredictionSchema predictionSchema() {
-      return PredictionSchema.of(classes.values().stream().map(Type::getName).toList());
+    /** The extra columns in the order asked for, partition columns typed from all their values. */
+    List<ExtraColumn> extraColumns(
+        List<String> names, List<String> partitionColumns, java.util.Collection<List<String>> values) {
+      List<ExtraColumn> extras = new ArrayList<>();
+      for (String name : names) {
+        if (extraFields.containsKey(name)) {
+          extras.add(extraColumn(file, extraFields.get(name)));
+        } else {
+          int index = partitionColumns.indexOf(name);
+          extras.add(ExtraColumn.partition(name, partitionKind(index, values), index));
+        }
+      }
+      return extras;
+    }
+
+    /** As Spark infers a partition column's type: integer, else date, else string. */
+    private static Kind partitionKind(int index, java.util.Collection<List<String>> values) {
+      boolean integers = true;
+      boolean dates = true;
+      for (List<String> file : values) {
+        String value = file.get(index);
+        if (value == null) {
+          continue;
+        }
+        integers &= value.matches("-?\\d{1,18}");
+        dates &= isDate(value);
+      }
+      return integers ? Kind.INTEGER : dates ? Kind.DATE : Kind.STRING;
+    }
+
+    private static boolean isDate(String value) {
+      try {
+        return value.length() == 10 && LocalDate.parse(value) != null;
+      } catch (DateTimeParseException e) {
+        return false;
+      }
     }
 
     Schema avroSchema() {
       Types.MessageTypeBuilder projection = Types.buildMessage();
       projection.addField(id);
-      classes.values().forEach(projection::addField);
-      return new AvroSchemaConverter().convert(projection.named("prediction"));
+      extraFields.values().forEach(projection::addField);
+      classTypes.values().forEach(projection::addField);
+      Configuration conf = new Configuration(false);
+      conf.setBoolean(AvroReadSupport.READ_INT96_AS_FIXED, true);
+      return new AvroSchemaConverter(conf).convert(projection.named("prediction"));
     }
   }
 }

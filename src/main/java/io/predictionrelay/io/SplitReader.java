@@ -16,7 +16,6 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.hadoop.ParquetReader;
 
 /**
@@ -32,6 +31,7 @@ import org.apache.parquet.hadoop.ParquetReader;
 public final class SplitReader implements Serializable {
   private final String avroSchema;
   private final MessageFormat format;
+  private final java.util.List<ExtraColumn> extras;
   private final int maxMessageBytes;
   private final String deadLetterDir;
   private transient Counter rowsRead;
@@ -40,20 +40,18 @@ public final class SplitReader implements Serializable {
   private transient Configuration readConf;
   private transient DeadLetterFiles files;
 
-  public SplitReader(Schema avroSchema, MessageFormat format, int maxMessageBytes, String deadLetterDir) {
+  public SplitReader(Schema avroSchema, MessageFormat format, java.util.List<ExtraColumn> extras,
+      int maxMessageBytes, String deadLetterDir) {
     this.avroSchema = avroSchema.toString();
     this.format = format;
+    this.extras = java.util.List.copyOf(extras);
     this.maxMessageBytes = maxMessageBytes;
     this.deadLetterDir = deadLetterDir;
   }
 
   public void setup() {
-    Schema schema = new Schema.Parser().parse(avroSchema);
-    readConf = new Configuration(false);
-    // Records come in this schema's column order, whatever each file's order.
-    AvroReadSupport.setRequestedProjection(readConf, schema);
-    AvroReadSupport.setAvroReadSchema(readConf, schema);
-    converter = new RecordConverter(format, maxMessageBytes);
+    readConf = ParquetInput.readConfiguration(new Schema.Parser().parse(avroSchema));
+    converter = new RecordConverter(format, extras, maxMessageBytes);
     rowsRead = RunMetrics.counter(RunMetrics.ROWS_READ);
     deadLetters = new EnumMap<>(DeadLetter.Reason.class);
     for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
@@ -87,7 +85,7 @@ public final class SplitReader implements Serializable {
     try (ParquetReader<GenericRecord> reader = open(split)) {
       for (GenericRecord record; (record = reader.read()) != null; rows++) {
         rowsRead.inc();
-        converter.convert(record, sink);
+        converter.convert(record, split.partitionValues(), sink);
       }
     }
     if (rows != split.rows()) {

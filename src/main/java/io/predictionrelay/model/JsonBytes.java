@@ -61,11 +61,24 @@ final class JsonBytes {
 
   /** A finite double in shortest round-trip form, e.g. {@code 0.1}, {@code 1.0E-5}. */
   JsonBytes number(double value) {
-    String text = NumberOutput.toString(value, true);
+    return ascii(NumberOutput.toString(value, true));
+  }
+
+  /** A finite float in shortest round-trip form, as Jackson writes a float: {@code 0.0259049}. */
+  JsonBytes number(float value) {
+    return ascii(NumberOutput.toString(value, true));
+  }
+
+  JsonBytes integer(long value) {
+    return ascii(Long.toString(value));
+  }
+
+  /** Digits, signs, points and exponents: ASCII text copied byte for byte. */
+  JsonBytes ascii(String text) {
     int n = text.length();
     ensure(n);
     for (int i = 0; i < n; i++) {
-      bytes[length + i] = (byte) text.charAt(i); // digits, '.', '-', 'E': all ASCII
+      bytes[length + i] = (byte) text.charAt(i);
     }
     length += n;
     return this;

@@ -90,9 +90,18 @@ public final class MessageFormat implements Serializable {
     return doublePrecision;
   }
 
-  /** A class value as messages carry it. */
-  public double round(double value) {
-    return doublePrecision == SHORTEST ? value : SignificantDigits.round(value, doublePrecision);
+  /**
+   * A class value as messages carry it: a double or float column's value rounded to the format's
+   * precision (a float column's stays a float); integer and decimal columns are exact by type.
+   */
+  public double round(int column, double value) {
+    PredictionSchema.NumberType type = schema.classes().get(column).type();
+    if (doublePrecision == SHORTEST || type == PredictionSchema.NumberType.INTEGER
+        || type == PredictionSchema.NumberType.DECIMAL) {
+      return value;
+    }
+    double rounded = SignificantDigits.round(value, doublePrecision);
+    return type == PredictionSchema.NumberType.FLOAT ? (float) rounded : rounded;
   }
 
   @Override

@@ -12,9 +12,10 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * A compact, deterministic encoding of a {@link Prediction}: UTF-8 id, value count, then the
- * doubles' raw bits as big-endian longs, written and read as one block (a stream call per double
- * cost 10% of a run's CPU samples).
+ * A compact, deterministic encoding of a {@link Prediction}: UTF-8 id, the extra columns' tokens
+ * (a count, then each length-prefixed; usually none), value count, then the doubles' raw bits as
+ * big-endian longs, written and read as one block (a stream call per double cost 10% of a run's CPU
+ * samples).
  */
 public final class PredictionCoder extends AtomicCoder<Prediction> {
   private static final PredictionCoder INSTANCE = new PredictionCoder();
@@ -31,6 +32,12 @@ public final class PredictionCoder extends AtomicCoder<Prediction> {
   @Override
   public void encode(Prediction value, OutputStream out) throws IOException {
     ID_CODER.encode(value.idClient(), out);
+    byte[][] extras = value.extras();
+    VarInt.encode(extras.length, out);
+    for (byte[] extra : extras) {
+      VarInt.encode(extra.length, out);
+      out.write(extra);
+    }
     double[] values = value.probabilities();
     VarInt.encode(values.length, out);
     byte[] bits = new byte[values.length * Long.BYTES];
@@ -43,16 +50,25 @@ public final class PredictionCoder extends AtomicCoder<Prediction> {
   @Override
   public Prediction decode(InputStream in) throws IOException {
     String id = ID_CODER.decode(in);
-    double[] values = new double[VarInt.decodeInt(in)];
-    byte[] bits = in.readNBytes(values.length * Long.BYTES);
-    if (bits.length != values.length * Long.BYTES) {
-      throw new EOFException("prediction " + id + ": " + bits.length + " bytes of "
-          + values.length * Long.BYTES + " for its values");
+    int extraCount = VarInt.decodeInt(in);
+    byte[][] extras = extraCount == 0 ? Prediction.NO_EXTRAS : new byte[extraCount][];
+    for (int i = 0; i < extraCount; i++) {
+      extras[i] = readFully(in, VarInt.decodeInt(in), id);
     }
+    double[] values = new double[VarInt.decodeInt(in)];
+    byte[] bits = readFully(in, values.length * Long.BYTES, id);
     for (int i = 0; i < values.length; i++) {
       values[i] = Double.longBitsToDouble((long) LONGS.get(bits, i * Long.BYTES));
     }
-    return new Prediction(id, values);
+    return new Prediction(id, extras, values);
+  }
+
+  private static byte[] readFully(InputStream in, int length, String id) throws IOException {
+    byte[] bytes = in.readNBytes(length);
+    if (bytes.length != length) {
+      throw new EOFException("prediction " + id + ": " + bytes.length + " bytes of " + length);
+    }
+    return bytes;
   }
 
   @Override

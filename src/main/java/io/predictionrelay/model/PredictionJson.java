@@ -1,10 +1,15 @@
 package io.predictionrelay.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.model.PredictionSchema.ClassColumn;
+import io.predictionrelay.model.PredictionSchema.IdType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,23 +18,32 @@ import java.util.List;
 /**
  * Writes and reads messages in a {@link MessageFormat}. The object layout is what the classic
  * {@code to_json(collect_list(struct(*)))} writes: a JSON array with one object per prediction,
- * {@code id_client} first, then every class column by name. The compact layout names the columns
- * once: {@code {"ids":[…],"classes":[…],"probabilities":[[…],…]}}. Doubles are written in shortest
- * round-trip form, after rounding when the format asks for fewer digits (values are rounded when
- * read, see {@link MessageFormat#round}). Writing goes through {@link JsonBytes} (the bytes of
- * Jackson's generator, 28% faster); reading through Jackson's databind.
+ * the id first, then the extra columns, then every class column by name. The compact layout names
+ * the columns once: {@code {"ids":[…],"classes":[…],"probabilities":[[…],…]}}, with one more array
+ * per extra column, named after it, under {@code "columns"}. Values are written as Spark writes
+ * their type: doubles and floats in shortest round-trip form (after rounding when the format asks
+ * for fewer digits, see {@link MessageFormat#round}), integers as integers, decimals with their
+ * scale. Writing goes through {@link JsonBytes} (the bytes of Jackson's generator, 28% faster);
+ * reading through Jackson's databind.
  *
  * <p>Sizes: a message of n predictions takes {@code framing + Σ itemSize + separator × (n − 1)}
- * bytes, where an item is what one prediction adds (its object, or its id and its row of values).
+ * bytes, where an item is what one prediction adds (its object, or its entries in the arrays).
  * Not thread-safe: one instance per DoFn instance.
  */
 public final class PredictionJson {
   public static final String IDS = "ids";
+  public static final String COLUMNS = "columns";
   public static final String CLASSES = "classes";
   public static final String PROBABILITIES = "probabilities";
 
   /** The longest shortest-form double, e.g. {@code -2.2250738585072014E-308}. */
   private static final int MAX_DOUBLE_CHARS = 24;
+  /** The longest shortest-form float, e.g. {@code -1.17549435E-38}. */
+  private static final int MAX_FLOAT_CHARS = 15;
+  /** The longest long, {@code -9223372036854775808}. */
+  private static final int MAX_INTEGER_CHARS = 20;
+  /** A decimal's digits plus sign, point, leading zeros or exponent, at the most. */
+  private static final int DECIMAL_EXTRA_CHARS = 12;
   /** JSON escapes a control character as {@code \\u00XX}: the most bytes one UTF-16 char can need. */
   private static final int MAX_BYTES_PER_ID_CHAR = 6;
 
@@ -38,29 +52,44 @@ public final class PredictionJson {
   private final MessageFormat format;
   private final PredictionSchema schema;
   private final boolean compact;
+  private final boolean numericId;
+  private final List<ClassColumn> classes;
   private final List<String> classNames;
+  private final List<String> extraNames;
   private final JsonBytes out = new JsonBytes();
-  /** Objects: {@code {"id_client":}. Compact: {@code {"ids":[}. */
+  /** Objects: {@code "<id column>"}. Compact: {@code "ids"}. */
   private final byte[] opening;
+  /** Objects: {@code ,"<extra>":} per extra column. Compact: {@code ],"<extra>":[} (after "columns":{ for the first). */
+  private final byte[][] extraPrefixes;
   /** Objects: {@code ,"class_<i>":} per class. Compact: unused. */
   private final byte[][] classPrefixes;
-  /** Compact: {@code ],"classes":[…],"probabilities":[}, between the ids and the values. */
+  /** Compact: {@code ],"classes":[…],"probabilities":[}, between the ids (or extras) and the values. */
   private final byte[] compactMiddle;
   /** Bytes of a message with no predictions: brackets, and the compact layout's names. */
   private final int framing;
-  /** Bytes between two items: a comma, or the compact layout's two (one per array). */
+  /** Bytes between two items: a comma, or in the compact layout one per array. */
   private final int separator;
-  /** {@link #maxItemSize} less the id's share. */
+  /** {@link #maxItemSize} less the id's and the extras' shares. */
   private final int fixedItemBound;
 
   public PredictionJson(MessageFormat format) {
     this.format = format;
     this.schema = format.schema();
     this.compact = format.layout() == MessageFormat.Layout.COMPACT;
+    this.numericId = schema.idType() == IdType.INTEGER;
+    this.classes = schema.classes();
     this.classNames = schema.classColumns();
-    this.opening = utf8(JsonBytes.quoted(compact ? IDS : PredictionSchema.ID_COLUMN));
+    this.extraNames = schema.extraColumns();
+    this.opening = utf8(JsonBytes.quoted(compact ? IDS : schema.idColumn()));
+    this.extraPrefixes = new byte[extraNames.size()][];
+    for (int e = 0; e < extraNames.size(); e++) {
+      String name = JsonBytes.quoted(extraNames.get(e));
+      extraPrefixes[e] = utf8(!compact ? "," + name + ":"
+          : (e == 0 ? "]," + JsonBytes.quoted(COLUMNS) + ":{" : "],") + name + ":[");
+    }
     this.classPrefixes = new byte[classNames.size()][];
-    StringBuilder middle = new StringBuilder("]," + JsonBytes.quoted(CLASSES) + ":[");
+    StringBuilder middle = new StringBuilder(extraNames.isEmpty() ? "]," : "]},")
+        .append(JsonBytes.quoted(CLASSES)).append(":[");
     for (int i = 0; i < classNames.size(); i++) {
       String name = JsonBytes.quoted(classNames.get(i));
       classPrefixes[i] = utf8("," + name + ":");
@@ -68,18 +97,33 @@ public final class PredictionJson {
     }
     this.compactMiddle = utf8(middle.append("]," + JsonBytes.quoted(PROBABILITIES) + ":[").toString());
     this.framing = encode(List.of()).length;
-    this.separator = compact ? 2 : 1;
-    int values = schema.classCount() * MAX_DOUBLE_CHARS;
+    this.separator = compact ? 2 + extraNames.size() : 1;
+    int values = 0;
+    for (ClassColumn column : classes) {
+      values += maxChars(column);
+    }
     int bound;
     if (compact) { // "<id>" in ids, [v,v,…] in probabilities
-      bound = "\"\"".length() + "[]".length() + values + schema.classCount() - 1;
-    } else { // {"id_client":"<id>","class_0":v,…}
+      bound = "\"\"".length() + "[]".length() + values + classes.size() - 1;
+    } else { // {"<id>":"<id>",<extras>"class_0":v,…}
       bound = "{:\"\"}".length() + opening.length + values;
       for (byte[] prefix : classPrefixes) {
         bound += prefix.length;
       }
+      for (byte[] prefix : extraPrefixes) {
+        bound += prefix.length;
+      }
     }
     this.fixedItemBound = bound;
+  }
+
+  private static int maxChars(ClassColumn column) {
+    return switch (column.type()) {
+      case DOUBLE -> MAX_DOUBLE_CHARS;
+      case FLOAT -> MAX_FLOAT_CHARS;
+      case INTEGER -> MAX_INTEGER_CHARS;
+      case DECIMAL -> column.precision() + DECIMAL_EXTRA_CHARS;
+    };
   }
 
   private static byte[] utf8(String text) {
@@ -115,7 +159,11 @@ public final class PredictionJson {
 
   /** An upper bound of {@link #itemSize}, computed without encoding. */
   public int maxItemSize(Prediction prediction) {
-    return fixedItemBound + MAX_BYTES_PER_ID_CHAR * prediction.idClient().length();
+    int bound = fixedItemBound + MAX_BYTES_PER_ID_CHAR * prediction.idClient().length();
+    for (byte[] extra : prediction.extras()) {
+      bound += extra.length;
+    }
+    return bound;
   }
 
   /** The size of a message of {@code itemCount} predictions whose items take {@code itemBytes}. */
@@ -123,36 +171,78 @@ public final class PredictionJson {
     return framing + itemBytes + (long) separator * Math.max(0, itemCount - 1);
   }
 
-  /** The size of the smallest message of this format: one prediction, a one-character id, zeros. */
+  /** The size of the smallest message of this format: one prediction, a one-character id, zeros, nulls. */
   public int smallestMessageSize() {
-    return (int) messageSize(itemSize(new Prediction("x", new double[schema.classCount()])), 1);
+    byte[][] extras = new byte[extraNames.size()][];
+    java.util.Arrays.fill(extras, utf8("null"));
+    return (int) messageSize(itemSize(new Prediction("0", extras, new double[classes.size()])), 1);
   }
 
   /**
    * Reads a message of this format back. Strict: the layout's fields and no others, exactly the
-   * schema's class columns, numbers for values.
+   * schema's columns, numbers for values. Extra columns come back as Jackson's canonical text of
+   * each value, which {@link #canonical} gives for a written token too.
    *
    * @throws IllegalArgumentException naming what is wrong, when the message is not of this format
    */
   public List<Prediction> decode(byte[] message) {
-    JsonNode root;
+    return compact ? decodeCompact(parse(message)) : decodeObjects(parse(message));
+  }
+
+  private static JsonNode parse(byte[] json) {
     try {
-      root = MAPPER.readTree(message);
+      return MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return compact ? decodeCompact(root) : decodeObjects(root);
+  }
+
+  /** A JSON token as {@link #decode} gives an extra column's value back. */
+  public static byte[] canonical(byte[] token) {
+    return utf8(parse(token).toString());
+  }
+
+  private void writeId(String id) {
+    if (numericId) {
+      out.ascii(id);
+    } else {
+      out.string(id);
+    }
   }
 
   private void writeObject(Prediction prediction) {
     double[] values = checkedValues(prediction);
-    out.raw('{').raw(opening).raw(':').string(prediction.idClient());
+    out.raw('{').raw(opening).raw(':');
+    writeId(prediction.idClient());
+    byte[][] extras = prediction.extras();
+    for (int e = 0; e < extras.length; e++) {
+      out.raw(extraPrefixes[e]).raw(extras[e]);
+    }
     for (int i = 0; i < values.length; i++) {
-      out.raw(classPrefixes[i]).number(values[i]);
+      out.raw(classPrefixes[i]);
+      writeValue(i, values[i]);
     }
     out.raw('}');
+  }
+
+  private void writeValue(int column, double value) {
+    ClassColumn type = classes.get(column);
+    switch (type.type()) {
+      case DOUBLE -> out.number(value);
+      case FLOAT -> out.number((float) value);
+      case INTEGER -> out.integer((long) value);
+      case DECIMAL -> out.ascii(decimal(value, type.scale()).toString());
+    }
+  }
+
+  /**
+   * The decimal a double read from a decimal column stands for: its shortest form, at the column's
+   * scale. Exact, since reading keeps only values a double carries exactly.
+   */
+  public static BigDecimal decimal(double value, int scale) {
+    return new BigDecimal(NumberOutput.toString(value, true)).setScale(scale, RoundingMode.UNNECESSARY);
   }
 
   private void writeCompact(List<Prediction> predictions) {
@@ -161,7 +251,16 @@ public final class PredictionJson {
       if (p > 0) {
         out.raw(',');
       }
-      out.string(predictions.get(p).idClient());
+      writeId(predictions.get(p).idClient());
+    }
+    for (int e = 0; e < extraPrefixes.length; e++) {
+      out.raw(extraPrefixes[e]);
+      for (int p = 0; p < predictions.size(); p++) {
+        if (p > 0) {
+          out.raw(',');
+        }
+        out.raw(predictions.get(p).extras()[e]);
+      }
     }
     out.raw(compactMiddle);
     for (int p = 0; p < predictions.size(); p++) {
@@ -174,7 +273,7 @@ public final class PredictionJson {
         if (i > 0) {
           out.raw(',');
         }
-        out.number(values[i]);
+        writeValue(i, values[i]);
       }
       out.raw(']');
     }
@@ -183,20 +282,27 @@ public final class PredictionJson {
 
   private double[] checkedValues(Prediction prediction) {
     double[] values = prediction.probabilities();
-    if (values.length != classNames.size()) {
+    if (values.length != classNames.size() || prediction.extras().length != extraNames.size()) {
       throw new IllegalArgumentException(
-          "prediction " + prediction.idClient() + " has " + values.length + " values, schema has "
-              + classNames.size() + " class columns");
+          "prediction " + prediction.idClient() + " has " + prediction.extras().length + " extra and "
+              + values.length + " class values, the schema " + extraNames.size() + " and " + classNames.size());
     }
     for (int i = 0; i < values.length; i++) {
       if (!Double.isFinite(values[i])) {
         // Validation dead-letters such rows when they are read; reaching here is a bug, not bad data.
         throw new IllegalArgumentException(
-            "prediction " + prediction.idClient() + ": " + schema.classColumns().get(i) + " is "
+            "prediction " + prediction.idClient() + ": " + classNames.get(i) + " is "
                 + values[i] + ", which JSON cannot represent");
       }
     }
     return values;
+  }
+
+  private String id(JsonNode id, JsonNode context) {
+    if (numericId ? !id.isIntegralNumber() : !id.isTextual()) {
+      throw new IllegalArgumentException("not a prediction: id " + id + " in " + context);
+    }
+    return id.asText();
   }
 
   private List<Prediction> decodeObjects(JsonNode root) {
@@ -205,60 +311,82 @@ public final class PredictionJson {
     }
     List<Prediction> predictions = new ArrayList<>(root.size());
     for (JsonNode object : root) {
-      if (!object.isObject()
-          || object.size() != classNames.size() + 1
-          || !object.path(PredictionSchema.ID_COLUMN).isTextual()) {
+      if (!object.isObject() || object.size() != 1 + extraNames.size() + classNames.size()) {
         throw new IllegalArgumentException("not a prediction object: " + object);
+      }
+      String id = id(object.path(schema.idColumn()), object);
+      byte[][] extras = new byte[extraNames.size()][];
+      for (int e = 0; e < extras.length; e++) {
+        JsonNode value = object.get(extraNames.get(e));
+        if (value == null) {
+          throw new IllegalArgumentException("not a prediction object, no " + extraNames.get(e) + ": " + object);
+        }
+        extras[e] = utf8(value.toString());
       }
       double[] values = new double[classNames.size()];
       for (int i = 0; i < values.length; i++) {
-        values[i] = number(object.get(classNames.get(i)), object);
+        values[i] = value(i, object.get(classNames.get(i)), object);
       }
-      predictions.add(new Prediction(object.get(PredictionSchema.ID_COLUMN).asText(), values));
+      predictions.add(new Prediction(id, extras, values));
     }
     return predictions;
   }
 
   private List<Prediction> decodeCompact(JsonNode root) {
     JsonNode ids = root.path(IDS);
-    JsonNode classes = root.path(CLASSES);
+    JsonNode columns = root.path(COLUMNS);
+    JsonNode classList = root.path(CLASSES);
     JsonNode rows = root.path(PROBABILITIES);
-    if (!root.isObject() || root.size() != 3 || !ids.isArray() || !classes.isArray() || !rows.isArray()) {
-      throw new IllegalArgumentException(
-          "not a compact message: an object of exactly \"ids\", \"classes\" and \"probabilities\" arrays");
+    int fields = extraNames.isEmpty() ? 3 : 4;
+    if (!root.isObject() || root.size() != fields || !ids.isArray() || !classList.isArray() || !rows.isArray()
+        || (fields == 4 && (!columns.isObject() || columns.size() != extraNames.size()))) {
+      throw new IllegalArgumentException("not a compact message: an object of exactly \"ids\","
+          + (extraNames.isEmpty() ? "" : " \"columns\",") + " \"classes\" and \"probabilities\"");
     }
-    if (classes.size() != classNames.size()) {
-      throw new IllegalArgumentException("\"classes\" is " + classes + ", expected " + schema.classColumns());
+    if (classList.size() != classNames.size()) {
+      throw new IllegalArgumentException("\"classes\" is " + classList + ", expected " + classNames);
     }
     for (int i = 0; i < classNames.size(); i++) {
-      if (!classes.get(i).asText().equals(classNames.get(i)) || !classes.get(i).isTextual()) {
-        throw new IllegalArgumentException("\"classes\" is " + classes + ", expected " + schema.classColumns());
+      if (!classList.get(i).asText().equals(classNames.get(i)) || !classList.get(i).isTextual()) {
+        throw new IllegalArgumentException("\"classes\" is " + classList + ", expected " + classNames);
       }
     }
     if (ids.size() != rows.size()) {
-      throw new IllegalArgumentException(
-          ids.size() + " ids but " + rows.size() + " rows of probabilities");
+      throw new IllegalArgumentException(ids.size() + " ids but " + rows.size() + " rows of probabilities");
+    }
+    for (String extra : extraNames) {
+      if (!columns.path(extra).isArray() || columns.path(extra).size() != ids.size()) {
+        throw new IllegalArgumentException("\"columns\" has no array of " + ids.size() + " " + extra);
+      }
     }
     List<Prediction> predictions = new ArrayList<>(ids.size());
     Iterator<JsonNode> row = rows.elements();
-    for (JsonNode id : ids) {
+    for (int p = 0; p < ids.size(); p++) {
       JsonNode values = row.next();
-      if (!id.isTextual() || !values.isArray() || values.size() != classNames.size()) {
+      String id = id(ids.get(p), ids);
+      if (!values.isArray() || values.size() != classNames.size()) {
         throw new IllegalArgumentException("not a prediction: id " + id + ", values " + values);
+      }
+      byte[][] extras = new byte[extraNames.size()][];
+      for (int e = 0; e < extras.length; e++) {
+        extras[e] = utf8(columns.get(extraNames.get(e)).get(p).toString());
       }
       double[] parsed = new double[classNames.size()];
       for (int i = 0; i < parsed.length; i++) {
-        parsed[i] = number(values.get(i), values);
+        parsed[i] = value(i, values.get(i), values);
       }
-      predictions.add(new Prediction(id.asText(), parsed));
+      predictions.add(new Prediction(id, extras, parsed));
     }
     return predictions;
   }
 
-  private static double number(JsonNode value, JsonNode context) {
+  /** A class value as reading the table gives it: a float column's values are floats. */
+  private double value(int column, JsonNode value, JsonNode context) {
     if (value == null || !value.isNumber()) {
       throw new IllegalArgumentException("not a number in " + context);
     }
-    return value.doubleValue();
+    return classes.get(column).type() == PredictionSchema.NumberType.FLOAT
+        ? (float) value.doubleValue()
+        : value.doubleValue();
   }
 }

@@ -2,63 +2,141 @@ package io.predictionrelay.model;
 
 import java.io.Serializable;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
- * The columns of a prediction table: {@code id_client} and the class columns, ordered by their
- * number ({@code class_2} before {@code class_10}). Read once from the Parquet footers and shared by
- * every stage that needs column names.
+ * The columns of a prediction table as messages carry them: the id column (a string or an integer),
+ * the extra columns published after it (file or partition columns, already in JSON form per row),
+ * and the class columns, ordered by their number, each with the type it is written as. Read once
+ * from the footers and the input's layout, and shared by every stage that needs column names.
  */
 public final class PredictionSchema implements Serializable {
+  /** The id column of the classic table. */
   public static final String ID_COLUMN = "id_client";
-  private static final Pattern CLASS_COLUMN = Pattern.compile("class_(0|[1-9][0-9]{0,8})");
 
-  private final List<String> classColumns;
-
-  private PredictionSchema(List<String> classColumns) {
-    this.classColumns = List.copyOf(classColumns);
+  /** How the id is written: a JSON string, or a JSON number (an integer id column). */
+  public enum IdType {
+    STRING,
+    INTEGER
   }
 
-  /** A schema with the given class columns, in the given order. */
-  public static PredictionSchema of(List<String> classColumns) {
-    if (classColumns.isEmpty()) {
+  /** The number types a class column can have, each written as Spark's {@code to_json} writes it. */
+  public enum NumberType {
+    /** Shortest round-trip form of the double. */
+    DOUBLE,
+    /** Shortest round-trip form of the float: {@code 0.0259049}, not the widened double's digits. */
+    FLOAT,
+    /** An integer (int32 or int64 columns). */
+    INTEGER,
+    /** The decimal with its column's scale, as {@code BigDecimal.toString} writes it: {@code 0.10000000}. */
+    DECIMAL
+  }
+
+  /** One class column: its name, type, and for decimals precision and scale. */
+  public record ClassColumn(String name, NumberType type, int precision, int scale) implements Serializable {
+    public ClassColumn {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(type, "type");
+    }
+
+    public static ClassColumn of(String name, NumberType type) {
+      return new ClassColumn(name, type, 0, 0);
+    }
+
+    public static ClassColumn decimal(String name, int precision, int scale) {
+      return new ClassColumn(name, NumberType.DECIMAL, precision, scale);
+    }
+
+    @Override
+    public String toString() {
+      return name + " " + (type == NumberType.DECIMAL
+          ? "decimal(" + precision + "," + scale + ")"
+          : type.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private final String idColumn;
+  private final IdType idType;
+  private final List<String> extraColumns;
+  private final List<ClassColumn> classes;
+  private final List<String> classNames;
+
+  private PredictionSchema(
+      String idColumn, IdType idType, List<String> extraColumns, List<ClassColumn> classes) {
+    if (classes.isEmpty()) {
       throw new IllegalArgumentException("a prediction schema needs at least one class column");
     }
-    return new PredictionSchema(classColumns);
+    this.idColumn = Objects.requireNonNull(idColumn, "idColumn");
+    this.idType = Objects.requireNonNull(idType, "idType");
+    this.extraColumns = List.copyOf(extraColumns);
+    this.classes = List.copyOf(classes);
+    this.classNames = classes.stream().map(ClassColumn::name).toList();
   }
 
-  /** A schema with {@code class_0 … class_(n-1)}. */
+  /** A schema with every part given. */
+  public static PredictionSchema of(
+      String idColumn, IdType idType, List<String> extraColumns, List<ClassColumn> classes) {
+    return new PredictionSchema(idColumn, idType, extraColumns, classes);
+  }
+
+  /** The classic table: a string {@code id_client} and double class columns, in the given order. */
+  public static PredictionSchema of(List<String> classColumns) {
+    return new PredictionSchema(ID_COLUMN, IdType.STRING, List.of(),
+        classColumns.stream().map(name -> ClassColumn.of(name, NumberType.DOUBLE)).toList());
+  }
+
+  /** The classic table with {@code class_0 … class_(n-1)}. */
   public static PredictionSchema withClasses(int count) {
-    return of(java.util.stream.IntStream.range(0, count).mapToObj(i -> "class_" + i).toList());
+    return of(IntStream.range(0, count).mapToObj(i -> "class_" + i).toList());
   }
 
-  /** The class number of a column name such as {@code class_12}, or -1 if it is not one. */
-  public static int classNumber(String column) {
-    Matcher m = CLASS_COLUMN.matcher(column);
-    return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+  public String idColumn() {
+    return idColumn;
+  }
+
+  public IdType idType() {
+    return idType;
+  }
+
+  /** Columns published after the id, in this order. */
+  public List<String> extraColumns() {
+    return extraColumns;
+  }
+
+  public List<ClassColumn> classes() {
+    return classes;
   }
 
   public List<String> classColumns() {
-    return classColumns;
+    return classNames;
   }
 
   public int classCount() {
-    return classColumns.size();
+    return classes.size();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PredictionSchema && classColumns.equals(((PredictionSchema) o).classColumns);
+    return o instanceof PredictionSchema other
+        && idColumn.equals(other.idColumn)
+        && idType == other.idType
+        && extraColumns.equals(other.extraColumns)
+        && classes.equals(other.classes);
   }
 
   @Override
   public int hashCode() {
-    return classColumns.hashCode();
+    return Objects.hash(idColumn, idType, extraColumns, classes);
   }
 
+  /** E.g. {@code id_client string, model_version, class_0 double, …}. */
   @Override
   public String toString() {
-    return ID_COLUMN + ", " + String.join(", ", classColumns);
+    StringBuilder s = new StringBuilder(idColumn).append(' ').append(idType.name().toLowerCase(Locale.ROOT));
+    extraColumns.forEach(extra -> s.append(", ").append(extra));
+    classes.forEach(column -> s.append(", ").append(column));
+    return s.toString();
   }
 }

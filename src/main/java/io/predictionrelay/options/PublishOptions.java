@@ -5,11 +5,12 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
 /** Everything a run of {@link io.predictionrelay.PublishPredictions} can be told. */
-public interface PublishOptions extends MessageOptions {
+public interface PublishOptions extends MessageOptions, TableOptions {
 
   @Description(
-      "Parquet input: a file, a directory, or a glob such as data/*.parquet; local or any file system"
-          + " Beam knows (hdfs://, gs://, s3:// with the matching Beam module).")
+      "Parquet input: files, directories (read recursively, Hive-style name=value directories as"
+          + " partition columns; names starting with _ or . skipped) or globs, comma-separated;"
+          + " local, hdfs://, s3://, s3a:// or gs://.")
   @Validation.Required
   String getInput();
 

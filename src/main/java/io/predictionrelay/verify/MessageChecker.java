@@ -63,7 +63,7 @@ final class MessageChecker {
     }
     for (Prediction prediction : predictions) {
       report.received++;
-      received.write(prediction.idClient(), prediction.probabilities(), key);
+      received.write(prediction, key);
     }
   }
 }

@@ -23,11 +23,12 @@ final class Reconciler {
   }
 
   void predictions(Path expectedFile, Path receivedFile) throws IOException {
-    Map<String, List<double[]>> remaining = new HashMap<>();
-    Map<String, List<double[]>> matched = new HashMap<>();
-    Spill.read(expectedFile, classes, (id, values, key) ->
-        remaining.computeIfAbsent(id, k -> new ArrayList<>(1)).add(values));
-    Spill.read(receivedFile, classes, (id, values, key) -> {
+    Map<String, List<Row>> remaining = new HashMap<>();
+    Map<String, List<Row>> matched = new HashMap<>();
+    Spill.read(expectedFile, classes, (id, values, extras, key) ->
+        remaining.computeIfAbsent(id, k -> new ArrayList<>(1)).add(new Row(values, extras)));
+    Spill.read(receivedFile, classes, (id, doubles, extras, key) -> {
+      Row values = new Row(doubles, extras);
       if (take(remaining.get(id), values)) {
         matched.computeIfAbsent(id, k -> new ArrayList<>(1)).add(values);
       } else if (contains(matched.get(id), values)) {
@@ -41,7 +42,7 @@ final class Reconciler {
         VerifyReport.addSample(report.problemSample, id + " in " + key + " is not in the input");
       }
     });
-    for (Map.Entry<String, List<double[]>> e : remaining.entrySet()) {
+    for (Map.Entry<String, List<Row>> e : remaining.entrySet()) {
       report.missing += e.getValue().size();
       if (!e.getValue().isEmpty()) {
         VerifyReport.addSample(report.missingSample, e.getKey());
@@ -66,10 +67,17 @@ final class Reconciler {
     });
   }
 
-  private static boolean take(List<double[]> candidates, double[] values) {
+  /** What a prediction carries besides its id. */
+  private record Row(double[] values, String extras) {
+    boolean sameAs(Row other) {
+      return Arrays.equals(values, other.values) && extras.equals(other.extras);
+    }
+  }
+
+  private static boolean take(List<Row> candidates, Row values) {
     if (candidates != null) {
-      for (Iterator<double[]> it = candidates.iterator(); it.hasNext(); ) {
-        if (Arrays.equals(it.next(), values)) {
+      for (Iterator<Row> it = candidates.iterator(); it.hasNext(); ) {
+        if (it.next().sameAs(values)) {
           it.remove();
           return true;
         }
@@ -78,7 +86,7 @@ final class Reconciler {
     return false;
   }
 
-  private static boolean contains(List<double[]> candidates, double[] values) {
-    return candidates != null && candidates.stream().anyMatch(c -> Arrays.equals(c, values));
+  private static boolean contains(List<Row> candidates, Row values) {
+    return candidates != null && candidates.stream().anyMatch(c -> c.sameAs(values));
   }
 }

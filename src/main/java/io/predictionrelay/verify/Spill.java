@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionJson;
 
 /**
  * Records spilled to one file per hash partition of their id, so that each partition can be
@@ -17,7 +19,7 @@ import java.nio.file.Path;
  */
 final class Spill implements AutoCloseable {
   interface Row {
-    void accept(String id, double[] values, String tag);
+    void accept(String id, double[] values, String extras, String tag);
   }
 
   interface KeyRow {
@@ -47,14 +49,24 @@ final class Spill implements AutoCloseable {
     return outs[Math.floorMod(id.hashCode() * 0x9E3779B9, outs.length)];
   }
 
-  /** A prediction: its id, its values, and the key of the message it came in (or ""). */
-  void write(String id, double[] values, String tag) {
+  /**
+   * A prediction: its id, its values, its extra columns (as Jackson's canonical text of each, so
+   * that a value written and one read back compare equal) and the key of the message it came in
+   * (or "").
+   */
+  void write(Prediction prediction, String tag) {
+    String id = prediction.idClient();
     DataOutputStream out = outFor(id);
     try {
       writeId(out, id);
-      for (double v : values) {
+      for (double v : prediction.probabilities()) {
         out.writeDouble(v);
       }
+      StringBuilder extras = new StringBuilder();
+      for (byte[] token : prediction.extras()) {
+        extras.append(new String(PredictionJson.canonical(token), StandardCharsets.UTF_8)).append('\u0001');
+      }
+      writeLong(out, extras.toString());
       out.writeUTF(tag);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -86,7 +98,7 @@ final class Spill implements AutoCloseable {
         for (int i = 0; i < classes; i++) {
           values[i] = in.readDouble();
         }
-        row.accept(id, values, in.readUTF());
+        row.accept(id, values, readLong(in), in.readUTF());
       }
     }
   }
@@ -97,6 +109,15 @@ final class Spill implements AutoCloseable {
         row.accept(key, in.readLong(), in.readLong());
       }
     }
+  }
+
+  /** A string of any length (writeUTF stops at 64 KB). */
+  private static void writeLong(DataOutputStream out, String text) throws IOException {
+    writeId(out, text);
+  }
+
+  private static String readLong(DataInputStream in) throws IOException {
+    return new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
   }
 
   private static DataInputStream open(Path file) throws IOException {

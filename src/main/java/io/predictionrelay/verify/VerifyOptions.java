@@ -1,12 +1,13 @@
 package io.predictionrelay.verify;
 
 import io.predictionrelay.options.MessageOptions;
+import io.predictionrelay.options.TableOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
-/** Everything {@link VerifyTopic} can be told; the message options are the publisher's own. */
-public interface VerifyOptions extends MessageOptions {
+/** Everything {@link VerifyTopic} can be told; the message and table options are the publisher's own. */
+public interface VerifyOptions extends MessageOptions, TableOptions {
 
   @Description("The Parquet input that was published, as given to the publisher.")
   @Validation.Required

@@ -2,6 +2,7 @@ package io.predictionrelay.verify;
 
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
@@ -10,6 +11,7 @@ import io.predictionrelay.options.MessageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -84,7 +86,7 @@ public final class VerifyTopic {
 
   public VerifyReport verify() throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput parquet = ParquetInput.describe(options.getInput());
+    ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options));
     MessageFormat format = MessageOptions.format(options, parquet.schema());
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
@@ -117,13 +119,14 @@ public final class VerifyTopic {
 
   private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport report)
       throws IOException {
-    RecordConverter converter = new RecordConverter(format, options.getMaxMessageBytes());
+    RecordConverter converter =
+        new RecordConverter(format, parquet.extraColumns(), options.getMaxMessageBytes());
     RecordConverter.Sink sink =
         new RecordConverter.Sink() {
           @Override
           public void prediction(Prediction prediction) {
             report.expected++;
-            expected.write(prediction.idClient(), prediction.probabilities(), "");
+            expected.write(prediction, "");
           }
 
           @Override
@@ -132,9 +135,10 @@ public final class VerifyTopic {
           }
         };
     for (String file : parquet.files()) {
+      List<String> partitionValues = parquet.partitionValues(file);
       parquet.readRecords(file, record -> {
         report.inputRows++;
-        converter.convert(record, sink);
+        converter.convert(record, partitionValues, sink);
       });
     }
     log("read %,d input rows", report.inputRows);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ class ParquetInputTest {
 
   @Test
   void emptyDirectory() {
-    assertError(dir.toString(), dir.toString(), "no .parquet files");
+    assertError(dir.toString(), dir.toString(), "the directory holds no files");
   }
 
   @Test
@@ -93,9 +94,15 @@ class ParquetInputTest {
   }
 
   @Test
-  void idThatIsNotAString() throws IOException {
+  void idThatIsNeitherAStringNorAnInteger() throws IOException {
+    Path file = write(dir.resolve("f.parquet"), schema("id_client: double", "class_0: double"), List.of());
+    assertError(file.toString(), "f.parquet", "column id_client", "expected the id: a string or an integer");
+  }
+
+  @Test
+  void integerIdsAreIntegers() throws IOException {
     Path file = write(dir.resolve("f.parquet"), schema("id_client: long", "class_0: double"), List.of());
-    assertError(file.toString(), "f.parquet", "column id_client", "expected a string");
+    assertEquals(PredictionSchema.IdType.INTEGER, ParquetInput.describe(file.toString()).schema().idType());
   }
 
   @Test
@@ -107,13 +114,14 @@ class ParquetInputTest {
   @Test
   void noClassColumns() throws IOException {
     Path file = write(dir.resolve("f.parquet"), schema("id_client: string", "score: double"), List.of());
-    assertError(file.toString(), "f.parquet", "no class_<n> columns");
+    assertError(file.toString(), "f.parquet", "no column matches --classColumns=class_(\\d+)");
   }
 
   @Test
-  void classColumnWithLeadingZero() throws IOException {
-    Path file = write(dir.resolve("f.parquet"), schema("id_client: string", "class_01: double"), List.of());
-    assertError(file.toString(), "f.parquet", "class_01");
+  void twoClassColumnsWithOneNumber() throws IOException {
+    Path file = write(dir.resolve("f.parquet"),
+        schema("id_client: string", "class_1: double", "class_01: double"), List.of());
+    assertError(file.toString(), "f.parquet", "class_1", "class_01", "same class number 1");
   }
 
   @Test

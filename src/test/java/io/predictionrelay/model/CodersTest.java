@@ -27,11 +27,15 @@ class CodersTest {
     CoderProperties.coderSerializable(PredictionCoder.of());
   }
 
-  /** The encoding is id, count, then DataOutputStream's big-endian longs, whatever writes them. */
+  /**
+   * The encoding is id, extra count (none here), value count, then DataOutputStream's big-endian
+   * longs, whatever writes them.
+   */
   @Test
   void predictionCoderWritesTheDocumentedBytes() throws Exception {
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     StringUtf8Coder.of().encode(A.idClient(), expected);
+    VarInt.encode(0, expected);
     VarInt.encode(A.probabilities().length, expected);
     DataOutputStream data = new DataOutputStream(expected);
     for (double v : A.probabilities()) {

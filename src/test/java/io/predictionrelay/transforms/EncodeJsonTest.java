@@ -55,8 +55,8 @@ class EncodeJsonTest {
         MessageBatch.inBucket(
             7, 2,
             List.of(
-                new Prediction("a", new double[] {format.round(0.123456), format.round(0.876544)}),
-                new Prediction("b", new double[] {format.round(1.0), format.round(2.5E-7)})));
+                new Prediction("a", new double[] {format.round(0, 0.123456), format.round(1, 0.876544)}),
+                new Prediction("b", new double[] {format.round(0, 1.0), format.round(1, 2.5E-7)})));
     PAssert.that(
             pipeline
                 .apply(Create.of(batch).withCoder(MessageBatch.Coder.of()))

@@ -1,0 +1,207 @@
+package io.predictionrelay.io;
+
+import io.predictionrelay.options.LaunchException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * Finds the data files of an input as Spark and Hive read a table: comma-separated files,
+ * directories or globs; directories read recursively; names starting with {@code _} or {@code .}
+ * skipped at any depth ({@code _SUCCESS}, {@code _delta_log/}, {@code .part-0.crc}); Hive-style
+ * {@code name=value} directories are partitions whose values belong to every file beneath them.
+ * Every other file is data: {@link ParquetInput} refuses one that is not Parquet.
+ */
+final class TableFiles {
+  private TableFiles() {}
+
+  /** A data file, its size, and its partition values (raw text; null for Hive's default partition). */
+  record TableFile(String path, long size, List<String> partitionValues) {}
+
+  /** The files of an input, in path order, and the names of its partition columns. */
+  record Found(List<String> partitionColumns, List<TableFile> files) {}
+
+  /** Hive writes a null partition value as this directory name. */
+  static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
+
+  static Found discover(String inputs) {
+    Map<String, TableFile> files = new LinkedHashMap<>();
+    List<String> partitionColumns = null;
+    String columnsFrom = null;
+    for (String spec : inputs.split(",")) {
+      spec = spec.trim();
+      if (spec.isEmpty()) {
+        continue;
+      }
+      for (Match match : match(spec)) {
+        String name = match.relativePath();
+        if (hidden(name)) {
+          continue;
+        }
+        Partition partition = Partition.of(match.path(), name);
+        if (partitionColumns == null) {
+          partitionColumns = partition.columns();
+          columnsFrom = match.path();
+        } else if (!partitionColumns.equals(partition.columns())) {
+          throw new LaunchException(match.path() + ": partition directories " + partition.columns()
+              + " differ from " + partitionColumns + " of " + columnsFrom);
+        }
+        files.putIfAbsent(match.path(), new TableFile(match.path(), match.size(), partition.values()));
+      }
+    }
+    if (files.isEmpty()) {
+      throw new LaunchException("--input " + inputs + ": no data files (names starting with _ or . are skipped)");
+    }
+    List<TableFile> sorted = new ArrayList<>(files.values());
+    sorted.sort((a, b) -> a.path().compareTo(b.path()));
+    return new Found(partitionColumns, sorted);
+  }
+
+  /** A matched file, with its path below the directory or glob root it was found under. */
+  private record Match(String path, String relativePath, long size) {}
+
+  private static boolean hidden(String relativePath) {
+    for (String part : relativePath.split("/")) {
+      if (part.startsWith("_") || part.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<Match> match(String spec) {
+    if (FileSystems.hasGlobWildcard(spec)) {
+      List<MatchResult.Metadata> found = matchOrEmpty(spec);
+      if (found.isEmpty()) {
+        throw new LaunchException("--input " + spec + ": no file matches");
+      }
+      return relativeTo(root(spec), files(found));
+    }
+    List<MatchResult.Metadata> exact = matchOrEmpty(spec);
+    // A directory: its files at every depth. Hadoop's "**" skips the top level, so "*" is matched too.
+    String dir = spec.endsWith("/") ? spec : spec + "/";
+    List<MatchResult.Metadata> found = new ArrayList<>(matchOrEmpty(dir + "*"));
+    found.addAll(matchOrEmpty(dir + "**"));
+    if (found.isEmpty() && exact.size() == 1 && !exact.get(0).resourceId().isDirectory()) {
+      MatchResult.Metadata file = exact.get(0); // a file (Hadoop lists a directory like one: found would hold its files)
+      return List.of(new Match(file.resourceId().toString(), file.resourceId().getFilename(), file.sizeBytes()));
+    }
+    if (found.isEmpty()) {
+      throw new LaunchException("--input " + spec
+          + (exact.isEmpty() ? ": no such file or directory" : ": the directory holds no files"));
+    }
+    return relativeTo(FileSystems.matchNewResource(dir, true).toString(), files(found));
+  }
+
+  /**
+   * The files among matches. Some file systems list a directory among a glob's matches like a file
+   * (Hadoop's, with no trailing slash and size 0): it is one when other matches lie beneath it.
+   */
+  private static List<MatchResult.Metadata> files(List<MatchResult.Metadata> matches) {
+    Map<String, MatchResult.Metadata> byPath = new LinkedHashMap<>();
+    for (MatchResult.Metadata m : matches) {
+      if (!m.resourceId().isDirectory()) {
+        byPath.putIfAbsent(m.resourceId().toString(), m);
+      }
+    }
+    List<String> paths = new ArrayList<>(byPath.keySet());
+    paths.sort(null);
+    List<MatchResult.Metadata> files = new ArrayList<>();
+    for (int i = 0; i < paths.size(); i++) {
+      boolean directory = i + 1 < paths.size() && paths.get(i + 1).startsWith(paths.get(i) + "/");
+      if (!directory) {
+        files.add(byPath.get(paths.get(i)));
+      }
+    }
+    return files;
+  }
+
+  private static List<Match> relativeTo(String root, List<MatchResult.Metadata> files) {
+    String prefix = root.endsWith("/") ? root : root + "/";
+    List<Match> matches = new ArrayList<>();
+    for (MatchResult.Metadata file : files) {
+      String path = file.resourceId().toString();
+      String relative = path.startsWith(prefix) ? path.substring(prefix.length()) : file.resourceId().getFilename();
+      matches.add(new Match(path, relative, file.sizeBytes()));
+    }
+    return matches;
+  }
+
+  /** The directory a glob starts from: its path up to the last '/' before the first wildcard. */
+  private static String root(String glob) {
+    int wildcard = 0;
+    while (wildcard < glob.length() && "*?[{".indexOf(glob.charAt(wildcard)) < 0) {
+      wildcard++;
+    }
+    int slash = glob.lastIndexOf('/', wildcard);
+    return slash < 0 ? "" : FileSystems.matchNewResource(glob.substring(0, slash + 1), true).toString();
+  }
+
+  private static List<MatchResult.Metadata> matchOrEmpty(String spec) {
+    try {
+      MatchResult result = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
+      if (result.status() == MatchResult.Status.NOT_FOUND) {
+        return List.of();
+      }
+      return result.metadata();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new LaunchException("--input " + spec + ": " + firstLine(e), e);
+    }
+  }
+
+  static String firstLine(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** The Hive-style partition of a file, from the {@code name=value} directories of its relative path. */
+  private record Partition(List<String> columns, List<String> values) {
+    static Partition of(String file, String relativePath) {
+      String[] parts = relativePath.split("/");
+      List<String> columns = new ArrayList<>();
+      List<String> values = new ArrayList<>();
+      for (int i = 0; i < parts.length - 1; i++) {
+        int eq = parts[i].indexOf('=');
+        if (eq <= 0) {
+          continue; // a plain subdirectory
+        }
+        String column = unescape(parts[i].substring(0, eq));
+        if (columns.contains(column)) {
+          throw new LaunchException(file + ": partition column " + column + " appears twice in its path");
+        }
+        String value = unescape(parts[i].substring(eq + 1));
+        columns.add(column);
+        values.add(value.equals(DEFAULT_PARTITION) ? null : value);
+      }
+      return new Partition(columns, values);
+    }
+  }
+
+  /** Hive escapes characters such as '/', ':' and '=' in partition names and values as %XX. */
+  static String unescape(String text) {
+    if (text.indexOf('%') < 0) {
+      return text;
+    }
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '%' && i + 2 < text.length() && isHex(text.charAt(i + 1)) && isHex(text.charAt(i + 2))) {
+        s.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        s.append(c);
+      }
+    }
+    return s.toString();
+  }
+
+  private static boolean isHex(char c) {
+    return Character.digit(c, 16) >= 0;
+  }
+}
