@@ -40,8 +40,8 @@ help:
 	@echo "make test           the whole test suite (unit and integration)"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
-	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT), client properties"
-	@echo "                    files under $(SECURE_DIR) (idempotent); secure-broker-stop"
+	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT) (mutual TLS on"
+	@echo "                    port+2), client properties files under $(SECURE_DIR) (idempotent); secure-broker-stop"
 	@echo "make publish        run the pipeline only; make verify: the verifier only"
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
@@ -77,8 +77,8 @@ broker-stop: build
 broker-status: build
 	@$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker status --dir=$(KAFKA_DIR)
 
-# The secured broker (SASL_SSL, SCRAM-SHA-512, ACLs): prints the paths of the writer's and the reader's
-# client properties files, for --kafkaConfigFile or Kafka's own --command-config.
+# The secured broker (SASL_SSL, SCRAM-SHA-512, ACLs; mutual TLS on SECURE_PORT+2): prints the paths of the
+# writer's and the reader's client properties files, for --kafkaConfigFile or Kafka's own --command-config.
 secure-broker-start: build $(BROKER_CP)
 	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker start --secured --dir=$(SECURE_DIR) --port=$(SECURE_PORT) --classpathFile=$(BROKER_CP)
 

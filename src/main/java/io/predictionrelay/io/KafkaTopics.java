@@ -260,6 +260,9 @@ public final class KafkaTopics implements AutoCloseable {
         return "the broker's certificate does not name this host (its subject alternative names;"
             + " ssl.endpoint.identification.algorithm)";
       }
+      if (message.contains("certificate_required") || message.contains("bad_certificate")) {
+        return "the broker wants a client certificate it trusts (check ssl.keystore.location)";
+      }
     }
     Throwable root = rootCause(failure);
     return root.getClass().getSimpleName() + ": " + root.getMessage();

@@ -75,8 +75,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /**
    * A secured broker whose data lives under {@code dir}: SASL_SSL with SCRAM-SHA-512 on {@code port}
-   * (the controller, SASL PLAIN as {@link #ADMIN}, on {@code port + 1}), ACLs enforced. The users'
-   * passwords are random, made once per {@code dir} and kept in {@code dir/credentials.properties}
+   * (the controller, SASL PLAIN as {@link #ADMIN}, on {@code port + 1}; mutual TLS on {@code port + 2},
+   * see {@link #mtlsClientConfig}), ACLs enforced. The users' passwords are random, made once per {@code dir} and kept in {@code dir/credentials.properties}
    * (readable by the owner only), so a restarted broker keeps its users.
    */
   public static LocalKafkaBroker createSecured(
@@ -104,7 +104,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /** A secured broker on free ports in a new temporary directory, with new passwords, for tests. */
   public static LocalKafkaBroker createSecuredForTest(Map<String, String> overrides) throws IOException {
-    return createSecured(Files.createTempDirectory("kafka-secure"), freePortPair(), testClasspathFile(), overrides);
+    return createSecured(Files.createTempDirectory("kafka-secure"), freePorts(3), testClasspathFile(), overrides);
   }
 
   private static Path testClasspathFile() {
@@ -148,17 +148,52 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return config;
   }
 
+  /** The mutual-TLS listener of a secured broker, {@code 127.0.0.1:<port + 2>}. */
+  public String mtlsBootstrapServers() {
+    secured();
+    return "127.0.0.1:" + (port + 2);
+  }
+
+  /**
+   * The Kafka client properties with which {@link #WRITER} reaches {@link #mtlsBootstrapServers()} by
+   * its certificate ({@code CN=writer}, signed by the broker's CA) instead of a password: SSL, the
+   * writer's PKCS12 keystore and the truststore.
+   */
+  public Map<String, String> mtlsClientConfig() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("security.protocol", "SSL");
+    config.put("ssl.keystore.location", secured().clientKeystore().toString());
+    config.put("ssl.keystore.password", secured.clientKeystorePassword);
+    config.put("ssl.keystore.type", "PKCS12");
+    config.put("ssl.truststore.location", truststore().toString());
+    config.put("ssl.truststore.password", truststorePassword());
+    config.put("ssl.truststore.type", "PKCS12");
+    return config;
+  }
+
   /**
    * Writes {@link #clientConfig} of {@code user} as a Java properties file {@code dir/<user>.properties}
    * (owner-only), as {@code --kafkaConfigFile} and Kafka's tools ({@code --command-config}) take it.
    */
   public Path clientProperties(String user) throws IOException {
+    return writeProperties(user + ".properties", "user '" + user + "'", bootstrapServers(), clientConfig(user));
+  }
+
+  /** Writes {@link #mtlsClientConfig} as {@code dir/writer-mtls.properties} (owner-only). */
+  public Path mtlsClientProperties() throws IOException {
+    return writeProperties(
+        WRITER + "-mtls.properties", "the certificate of user '" + WRITER + "'", mtlsBootstrapServers(),
+        mtlsClientConfig());
+  }
+
+  private Path writeProperties(String name, String who, String servers, Map<String, String> config)
+      throws IOException {
     StringBuilder text = new StringBuilder();
-    text.append("# Kafka client properties of user '").append(user).append("' of the local secured broker at ")
-        .append(bootstrapServers()).append('\n');
-    clientConfig(user).forEach(
+    text.append("# Kafka client properties of ").append(who).append(" for the local secured broker at ")
+        .append(servers).append('\n');
+    config.forEach(
         (key, value) -> text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
-    Path file = dir.resolve(user + ".properties");
+    Path file = dir.resolve(name);
     SecuredBroker.writePrivate(file, text.toString());
     return file;
   }
@@ -356,19 +391,31 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /** A port p such that p and p + 1 are both free on 127.0.0.1. */
   static int freePortPair() throws IOException {
+    return freePorts(2);
+  }
+
+  /** A port p such that p to p + count - 1 are all free on 127.0.0.1. */
+  static int freePorts(int count) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       try (ServerSocket first = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
         int port = first.getLocalPort();
-        if (port < 65535) {
-          try (ServerSocket second = new ServerSocket(port + 1, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return port;
-          } catch (IOException taken) {
-            // try another pair
-          }
+        if (port + count - 1 <= 65535 && nextFree(port + 1, count - 1)) {
+          return port;
         }
       }
     }
-    throw new IOException("no two adjacent free ports on 127.0.0.1");
+    throw new IOException("no " + count + " adjacent free ports on 127.0.0.1");
+  }
+
+  private static boolean nextFree(int port, int count) {
+    if (count == 0) {
+      return true;
+    }
+    try (ServerSocket next = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return nextFree(port + 1, count - 1);
+    } catch (IOException taken) {
+      return false;
+    }
   }
 
   private static Optional<ProcessHandle> running(Path dir) throws IOException {
@@ -410,6 +457,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
               + broker.clientProperties(WRITER));
           System.out.println("client properties of user " + READER + " (reads topics): "
               + broker.clientProperties(READER));
+          System.out.println("client properties of user " + WRITER + " by certificate (mutual TLS at "
+              + broker.mtlsBootstrapServers() + "): " + broker.mtlsClientProperties());
         }
         System.exit(0); // leave the broker running
       }

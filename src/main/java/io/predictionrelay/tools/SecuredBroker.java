@@ -25,18 +25,23 @@ final class SecuredBroker {
   private static final String CREDENTIALS = "credentials.properties";
   private static final String KEYSTORE_PASSWORD = "keystore";
   private static final String TRUSTSTORE_PASSWORD = "truststore";
+  private static final String CLIENT_KEYSTORE_PASSWORD = "client-keystore";
   private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
   private final Path dir;
   private final Map<String, String> passwords;
   private final String keystorePassword;
   final String truststorePassword;
+  final String clientKeystorePassword;
 
-  private SecuredBroker(Path dir, Map<String, String> passwords, String keystorePassword, String truststorePassword) {
+  private SecuredBroker(
+      Path dir, Map<String, String> passwords, String keystorePassword, String truststorePassword,
+      String clientKeystorePassword) {
     this.dir = dir;
     this.passwords = passwords;
     this.keystorePassword = keystorePassword;
     this.truststorePassword = truststorePassword;
+    this.clientKeystorePassword = clientKeystorePassword;
   }
 
   /** The passwords kept in {@code dir}, made (and kept) when there are none yet. */
@@ -52,7 +57,7 @@ final class SecuredBroker {
     SecureRandom random = new SecureRandom();
     boolean added = false;
     List<String> names = new ArrayList<>(LocalKafkaBroker.USERS);
-    names.addAll(List.of(KEYSTORE_PASSWORD, TRUSTSTORE_PASSWORD));
+    names.addAll(List.of(KEYSTORE_PASSWORD, TRUSTSTORE_PASSWORD, CLIENT_KEYSTORE_PASSWORD));
     for (String name : names) {
       if (kept.getProperty(name) == null) {
         kept.setProperty(name, randomPassword(random));
@@ -68,7 +73,8 @@ final class SecuredBroker {
     Map<String, String> passwords = new LinkedHashMap<>();
     LocalKafkaBroker.USERS.forEach(user -> passwords.put(user, kept.getProperty(user)));
     return new SecuredBroker(
-        dir, passwords, kept.getProperty(KEYSTORE_PASSWORD), kept.getProperty(TRUSTSTORE_PASSWORD));
+        dir, passwords, kept.getProperty(KEYSTORE_PASSWORD), kept.getProperty(TRUSTSTORE_PASSWORD),
+        kept.getProperty(CLIENT_KEYSTORE_PASSWORD));
   }
 
   private static String randomPassword(SecureRandom random) {
@@ -99,13 +105,19 @@ final class SecuredBroker {
     return tls().resolve("broker.p12");
   }
 
+  /** The writer's key pair and certificate ({@code CN=writer}), for mutual TLS. */
+  Path clientKeystore() {
+    return tls().resolve(LocalKafkaBroker.WRITER + ".p12");
+  }
+
   /**
    * A CA, the broker's key pair and its certificate signed by the CA for 127.0.0.1 and localhost (so
-   * clients' host name verification passes), in a PKCS12 keystore; the CA alone in the clients'
-   * truststore. Made once per directory, the truststore last, so its presence means all is there.
+   * clients' host name verification passes), in a PKCS12 keystore; the writer's client certificate,
+   * signed by the same CA; the CA alone in the clients' truststore. Made once per directory, the
+   * truststore last, so its presence means all is there.
    */
   void makeCertificates(Path log) throws IOException, InterruptedException {
-    if (Files.exists(truststore())) {
+    if (Files.exists(truststore()) && Files.exists(clientKeystore())) {
       return;
     }
     Path tls = tls();
@@ -137,6 +149,18 @@ final class SecuredBroker {
     keytool(log, "-importcert", "-noprompt", "-alias", "ca", "-file", caCert,
         "-keystore", keystore, "-storepass:env", "KS");
     keytool(log, "-importcert", "-alias", "broker", "-file", signed, "-keystore", keystore, "-storepass:env", "KS");
+    String client = clientKeystore().toString();
+    String clientCsr = tls.resolve("writer.csr").toString();
+    String clientSigned = tls.resolve("writer.crt").toString();
+    keytool(log, "-genkeypair", "-alias", "writer", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=" + LocalKafkaBroker.WRITER, "-validity", validity,
+        "-keystore", client, "-storetype", "PKCS12", "-storepass:env", "CS");
+    keytool(log, "-certreq", "-alias", "writer", "-keystore", client, "-storepass:env", "CS", "-file", clientCsr);
+    keytool(log, "-gencert", "-alias", "ca", "-keystore", ca, "-storepass:env", "KS", "-infile", clientCsr,
+        "-outfile", clientSigned, "-validity", validity, "-rfc", "-ext", "EKU=clientAuth");
+    keytool(log, "-importcert", "-noprompt", "-alias", "ca", "-file", caCert,
+        "-keystore", client, "-storepass:env", "CS");
+    keytool(log, "-importcert", "-alias", "writer", "-file", clientSigned, "-keystore", client, "-storepass:env", "CS");
     keytool(log, "-importcert", "-noprompt", "-alias", "ca", "-file", caCert,
         "-keystore", truststore().toString(), "-storetype", "PKCS12", "-storepass:env", "TS");
   }
@@ -152,6 +176,7 @@ final class SecuredBroker {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KS", keystorePassword);
     builder.environment().put("TS", truststorePassword);
+    builder.environment().put("CS", clientKeystorePassword);
     Process keytool = builder.start();
     if (!keytool.waitFor(60, TimeUnit.SECONDS)) {
       keytool.destroyForcibly();
@@ -164,17 +189,21 @@ final class SecuredBroker {
 
   /**
    * The broker's security properties: clients on SASL_SSL with SCRAM-SHA-512 (the broker talks to
-   * itself there as the admin); the controller on SASL_PLAINTEXT with PLAIN as the admin, since KRaft
-   * controllers cannot use SCRAM and a PLAINTEXT controller would have to make ANONYMOUS a super user.
+   * itself there as the admin), or on SSL with a client certificate whose CN is the user name; the
+   * controller on SASL_PLAINTEXT with PLAIN as the admin, since KRaft controllers cannot use SCRAM and
+   * a PLAINTEXT controller would have to make ANONYMOUS a super user.
    */
   Map<String, String> serverProperties(int port) {
     String admin = LocalKafkaBroker.ADMIN;
     String adminPassword = password(admin);
     Map<String, String> p = new LinkedHashMap<>();
-    p.put("listeners", "SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1));
-    p.put("advertised.listeners", "SASL_SSL://127.0.0.1:" + port);
+    p.put("listeners", "SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1)
+        + ",MTLS://127.0.0.1:" + (port + 2));
+    p.put("advertised.listeners", "SASL_SSL://127.0.0.1:" + port + ",MTLS://127.0.0.1:" + (port + 2));
     p.put("inter.broker.listener.name", "SASL_SSL");
-    p.put("listener.security.protocol.map", "CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+    p.put("listener.security.protocol.map", "CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL");
+    p.put("listener.name.mtls.ssl.client.auth", "required");
+    p.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)$/$1/,DEFAULT");
     p.put("sasl.enabled.mechanisms", LocalKafkaBroker.SASL_MECHANISM);
     p.put("sasl.mechanism.inter.broker.protocol", LocalKafkaBroker.SASL_MECHANISM);
     p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", scramJaas(admin, adminPassword));

@@ -53,9 +53,9 @@ class SecuredKafkaIT {
     return ProducerSettings.resolve("", fromFile, 1_000_000);
   }
 
-  private static void ensureTopic() throws Exception {
+  private static void ensureTopic(String topic) throws Exception {
     try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), writerSettings(), TIMEOUT)) {
-      topics.ensureTopic(TOPIC, true, 2, 1);
+      topics.ensureTopic(topic, true, 2, 1);
     }
   }
 
@@ -100,6 +100,32 @@ class SecuredKafkaIT {
   }
 
   @Test
+  void writerWritesByItsCertificateOverMutualTls() throws Exception {
+    String topic = "secured-mtls";
+    ensureTopic(topic);
+    Map<String, Object> config =
+        ProducerSettings.resolve("", KafkaClientConfig.load(KAFKA.broker().mtlsClientProperties()), 1_000_000);
+    String servers = KAFKA.broker().mtlsBootstrapServers();
+    try (KafkaTopics topics = KafkaTopics.connect(servers, config, TIMEOUT)) {
+      topics.checkCanWrite(topic);
+    }
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+      assertEquals(topic, producer.send(new ProducerRecord<>(topic, "by-certificate", "value")).get().topic());
+    }
+
+    config.remove("ssl.keystore.location");
+    config.remove("ssl.keystore.password");
+    long start = System.nanoTime();
+    LaunchException e =
+        assertThrows(LaunchException.class, () -> KafkaTopics.connect(servers, config, TIMEOUT).close());
+    assertFast(start);
+    assertEquals("TLS handshake with --bootstrapServers=" + servers
+        + " failed: the broker wants a client certificate it trusts (check ssl.keystore.location)", e.getMessage());
+  }
+
+  @Test
   void wrongPasswordIsOneLineNamingUserAndMechanism() throws Exception {
     String wrong = "wrong-" + UUID.randomUUID();
     Map<String, Object> config = writerSettings();
@@ -113,7 +139,7 @@ class SecuredKafkaIT {
 
   @Test
   void userWithoutWriteIsRefusedBeforeAnythingIsSent() throws Exception {
-    ensureTopic();
+    ensureTopic(TOPIC);
     for (String user : List.of(INTRUDER, READER)) {
       Map<String, Object> config = ProducerSettings.resolve("", KAFKA.broker().clientConfig(user), 1_000_000);
       try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), config, TIMEOUT)) {
@@ -131,7 +157,7 @@ class SecuredKafkaIT {
 
   @Test
   void intruderCannotEvenDescribeTheTopic() throws Exception {
-    ensureTopic();
+    ensureTopic(TOPIC);
     Map<String, Object> config = ProducerSettings.resolve("", KAFKA.broker().clientConfig(INTRUDER), 1_000_000);
     try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), config, TIMEOUT)) {
       LaunchException e =
