@@ -40,14 +40,16 @@ public final class KafkaTopics implements AutoCloseable {
   /** Whom the client authenticates as, e.g. {@code user 'writer'}: for messages. */
   private final String principal;
   private final String saslMechanism;
+  /** The client configuration, only to mask its secrets in what Kafka's exceptions say. */
+  private final Map<String, ?> clientConfig;
 
-  private KafkaTopics(
-      Admin admin, String bootstrapServers, Duration timeout, String principal, String saslMechanism) {
+  private KafkaTopics(Admin admin, String bootstrapServers, Duration timeout, Map<String, ?> clientConfig) {
     this.admin = admin;
     this.bootstrapServers = bootstrapServers;
     this.timeout = timeout;
-    this.principal = principal;
-    this.saslMechanism = saslMechanism;
+    this.principal = KafkaClientConfig.principal(clientConfig);
+    this.saslMechanism = KafkaClientConfig.saslMechanism(clientConfig);
+    this.clientConfig = Map.copyOf(clientConfig);
   }
 
   /**
@@ -72,20 +74,9 @@ public final class KafkaTopics implements AutoCloseable {
     try {
       admin = Admin.create(config);
     } catch (KafkaException e) {
-      // E.g. a truststore that is not one, or its wrong password: Kafka wraps the reason.
-      Throwable root = rootCause(e);
-      throw new LaunchException(
-          "the Kafka client properties for --bootstrapServers=" + bootstrapServers + " were refused: "
-              + root.getClass().getSimpleName() + ": " + root.getMessage(),
-          e);
+      throw refused(bootstrapServers, clientConfig, e);
     }
-    KafkaTopics topics =
-        new KafkaTopics(
-            admin,
-            bootstrapServers,
-            timeout,
-            KafkaClientConfig.principal(clientConfig),
-            KafkaClientConfig.saslMechanism(clientConfig));
+    KafkaTopics topics = new KafkaTopics(admin, bootstrapServers, timeout, clientConfig);
     try {
       topics.await(topics.admin.describeCluster().nodes(), "reach the Kafka cluster");
     } catch (RuntimeException e) {
@@ -245,12 +236,12 @@ public final class KafkaTopics implements AutoCloseable {
     return new LaunchException(
         "could not " + what + " at --bootstrapServers=" + bootstrapServers + " within "
             + timeout.toSeconds() + "s: " + cause.getClass().getSimpleName() + ": "
-            + cause.getMessage(),
+            + ProducerSettings.redact(cause.getMessage(), clientConfig),
         cause);
   }
 
   /** Why a handshake failed, from the JDK's exception under Kafka's; its messages hold no secret. */
-  private static String tlsReason(Throwable failure) {
+  private String tlsReason(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       String message = String.valueOf(t.getMessage());
       if (t instanceof CertPathBuilderException || message.contains("PKIX path")) {
@@ -265,7 +256,32 @@ public final class KafkaTopics implements AutoCloseable {
       }
     }
     Throwable root = rootCause(failure);
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    return root.getClass().getSimpleName() + ": " + ProducerSettings.redact(root.getMessage(), clientConfig);
+  }
+
+  /**
+   * The admin client could not be made from the properties: most often a truststore or keystore that
+   * its password or type cannot open, which Kafka reports three exceptions deep.
+   */
+  private static LaunchException refused(String bootstrapServers, Map<String, ?> clientConfig, KafkaException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      for (String store : List.of("truststore", "keystore")) {
+        Object location = clientConfig.get("ssl." + store + ".location");
+        if (location != null && message.startsWith("Failed to load SSL keystore " + location) && t.getCause() != null) {
+          return new LaunchException(
+              "ssl." + store + ".location=" + location + " cannot be opened: "
+                  + ProducerSettings.redact(t.getCause().getMessage(), clientConfig) + " (check ssl." + store
+                  + ".password and ssl." + store + ".type)",
+              e);
+        }
+      }
+    }
+    Throwable root = rootCause(e);
+    return new LaunchException(
+        "the Kafka client properties for --bootstrapServers=" + bootstrapServers + " were refused: "
+            + root.getClass().getSimpleName() + ": " + ProducerSettings.redact(root.getMessage(), clientConfig),
+        e);
   }
 
   private static Throwable rootCause(Throwable t) {

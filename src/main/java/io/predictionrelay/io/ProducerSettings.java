@@ -1,14 +1,18 @@
 package io.predictionrelay.io;
 
 import io.predictionrelay.options.LaunchException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * The producer configuration of a run, made in one place: safe defaults for delivery (all replicas
@@ -28,6 +32,7 @@ public final class ProducerSettings {
       Pattern.compile(
           ".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key|certificate\\.chain"
               + "|truststore\\.certificates|user\\.info|private\\.key).*");
+  private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
   /** Room for the key, the header and the record framing next to the largest value. */
   private static final int RECORD_OVERHEAD_BYTES = 1024;
 
@@ -148,6 +153,33 @@ public final class ProducerSettings {
     ConfigDef.ConfigKey known = KafkaClientConfig.definition(key);
     return (known != null && known.type == ConfigDef.Type.PASSWORD)
         || SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
+  }
+
+  /**
+   * {@code text} with every secret value of {@code config} (and each password inside a JAAS
+   * configuration) replaced by {@code ******}: for messages that quote what a library said.
+   */
+  public static String redact(String text, Map<String, ?> config) {
+    String redacted = String.valueOf(text);
+    for (Map.Entry<String, ?> entry : config.entrySet()) {
+      if (!isSecret(entry.getKey()) || entry.getValue() == null) {
+        continue;
+      }
+      Object value = entry.getValue();
+      String secret = value instanceof Password password ? password.value() : String.valueOf(value);
+      List<String> parts = new ArrayList<>(List.of(secret));
+      Matcher inner = JAAS_PASSWORD.matcher(secret);
+      while (inner.find()) {
+        parts.add(inner.group(1));
+      }
+      for (String part : parts) {
+        // Too short to tell from ordinary words: masking would garble the message, not protect it.
+        if (part.length() >= 4) {
+          redacted = redacted.replace(part, "******");
+        }
+      }
+    }
+    return redacted;
   }
 
   public static Map<String, Object> secrets(Map<String, Object> config) {

@@ -96,4 +96,14 @@ class ProducerSettingsTest {
     assertEquals(java.util.Set.of(secrets), ProducerSettings.secrets(config).keySet());
     assertEquals(java.util.Set.of(plain), ProducerSettings.withoutSecrets(config).keySet());
   }
+
+  @Test
+  void redactMasksSecretValuesAndJaasPasswordsInText() {
+    Map<String, Object> config = Map.of(
+        "ssl.truststore.password", "trust-me-7",
+        "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+            + " username=\"writer\" password=\"pw-41aa\";",
+        "security.protocol", "SASL_SSL");
+    assertEquals("store ******, login ******, over SASL_SSL", ProducerSettings.redact("store trust-me-7, login pw-41aa, over SASL_SSL", config));
+  }
 }

@@ -193,6 +193,17 @@ class SecuredKafkaIT {
     assertNoSecret(e, KAFKA.broker().password(WRITER));
   }
 
+  @Test
+  void truststoreThatCannotBeOpenedIsOneLineWithoutItsPassword() throws Exception {
+    Map<String, Object> config = writerSettings();
+    String wrong = "wrong-" + UUID.randomUUID();
+    config.put("ssl.truststore.password", wrong);
+    LaunchException e = failsFast(config);
+    assertEquals("ssl.truststore.location=" + KAFKA.broker().truststore() + " cannot be opened: keystore password"
+        + " was incorrect (check ssl.truststore.password and ssl.truststore.type)", e.getMessage());
+    assertNoSecret(e, wrong);
+  }
+
   private static LaunchException failsFast(Map<String, Object> config) {
     long start = System.nanoTime();
     LaunchException e = assertThrows(
