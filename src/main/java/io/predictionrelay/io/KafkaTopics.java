@@ -3,6 +3,7 @@ package io.predictionrelay.io;
 import io.predictionrelay.options.LaunchException;
 import java.security.cert.CertPathBuilderException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +50,7 @@ public final class KafkaTopics implements AutoCloseable {
     this.timeout = timeout;
     this.principal = KafkaClientConfig.principal(clientConfig);
     this.saslMechanism = KafkaClientConfig.saslMechanism(clientConfig);
-    this.clientConfig = Map.copyOf(clientConfig);
+    this.clientConfig = new HashMap<>(clientConfig);
   }
 
   /**
@@ -114,7 +115,7 @@ public final class KafkaTopics implements AutoCloseable {
   /**
    * Checks that the client's user may write the topic, from the operations the broker says it
    * authorizes (an authorizer's ACLs; without an authorizer every operation is allowed), so that a
-   * user without WRITE fails here rather than on the first record.
+   * user without WRITE fails here rather than on the first record. Call it after {@link #ensureTopic}.
    */
   public void checkCanWrite(String topic) {
     TopicDescription description;
@@ -128,6 +129,9 @@ public final class KafkaTopics implements AutoCloseable {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TopicAuthorizationException) {
         throw notAuthorized("write", topic, e.getCause());
+      }
+      if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+        throw new LaunchException("--topic " + topic + " does not exist on " + bootstrapServers, e.getCause());
       }
       throw failure("describe topic " + topic, e.getCause());
     } catch (TimeoutException e) {
