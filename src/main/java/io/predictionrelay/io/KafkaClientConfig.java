@@ -34,8 +34,14 @@ import org.apache.kafka.common.config.types.Password;
  *
  * <pre>{@code
  * Map<String, String> fromFile = KafkaClientConfig.load(options.getKafkaConfigFile()); // "" or null: none
+ * // the publisher
  * Map<String, Object> producer = ProducerSettings.resolve(options.getProducerConfig(), fromFile, maxBytes);
- * KafkaTopics.connect(bootstrapServers, producer, timeout);            // checks store files, then the cluster
+ * try (KafkaTopics topics = KafkaTopics.connect(bootstrapServers, producer, timeout)) { // store files, login, TLS
+ *   topics.ensureTopic(topic, create, partitions, replicationFactor);
+ *   topics.checkCanWrite(topic);                                        // the user's WRITE permission
+ * }
+ * // the verifier
+ * KafkaClientConfig.checkStoreFiles(fromFile);
  * Map<String, Object> consumer = KafkaClientConfig.forConsumer(fromFile); // then bootstrap.servers etc. over it
  * }</pre>
  */
