@@ -11,6 +11,8 @@ TOPIC     ?= predictions
 PORT      ?= 9092
 BOOTSTRAP ?= 127.0.0.1:$(PORT)
 KAFKA_DIR ?= .local/kafka
+SECURE_PORT ?= 9094
+SECURE_DIR  ?= .local/kafka-secure
 HEAP      ?= 4g
 LAYOUT    ?= objects
 PRECISION ?= 0
@@ -31,13 +33,15 @@ BROKER_CP      := broker/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
-.PHONY: help build broker-classpath data broker-start broker-stop broker-status run publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
+.PHONY: help build broker-classpath data broker-start broker-stop broker-status secure-broker-start secure-broker-stop run publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
+	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT) (mutual TLS on"
+	@echo "                    port+2), client properties files under $(SECURE_DIR) (idempotent); secure-broker-stop"
 	@echo "make publish        run the pipeline only; make verify: the verifier only"
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
@@ -72,6 +76,14 @@ broker-stop: build
 
 broker-status: build
 	@$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker status --dir=$(KAFKA_DIR)
+
+# The secured broker (SASL_SSL, SCRAM-SHA-512, ACLs; mutual TLS on SECURE_PORT+2): prints the paths of the
+# writer's and the reader's client properties files, for --kafkaConfigFile or Kafka's own --command-config.
+secure-broker-start: build $(BROKER_CP)
+	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker start --secured --dir=$(SECURE_DIR) --port=$(SECURE_PORT) --classpathFile=$(BROKER_CP)
+
+secure-broker-stop: build
+	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker stop --dir=$(SECURE_DIR)
 
 PROVIDED_JAR := target/prediction-relay-0.1.0-SNAPSHOT-spark-provided.jar
 

@@ -1,14 +1,18 @@
 package io.predictionrelay.io;
 
 import io.predictionrelay.options.LaunchException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * The producer configuration of a run, made in one place: safe defaults for delivery (all replicas
@@ -18,8 +22,17 @@ import org.apache.kafka.common.config.ConfigException;
 public final class ProducerSettings {
   private static final Pattern HOST_PORT =
       Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):([0-9]{1,5})");
+  /**
+   * Names that hold a secret whatever client defines them: passwords, JAAS configurations, private
+   * keys and certificates given inline (ssl.keystore.key, ssl.keystore.certificate.chain,
+   * ssl.truststore.certificates), OAuth client secrets and tokens, Schema Registry's
+   * basic.auth.user.info.
+   */
   private static final Pattern SECRET_KEY =
-      Pattern.compile(".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
+      Pattern.compile(
+          ".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key|certificate\\.chain"
+              + "|truststore\\.certificates|user\\.info|private\\.key).*");
+  private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
   /** Room for the key, the header and the record framing next to the largest value. */
   private static final int RECORD_OVERHEAD_BYTES = 1024;
 
@@ -43,7 +56,18 @@ public final class ProducerSettings {
 
   /** The defaults with {@code --producerConfig} applied over them. */
   public static Map<String, Object> resolve(String producerConfig, int maxMessageBytes) {
+    return resolve(producerConfig, Map.of(), maxMessageBytes);
+  }
+
+  /**
+   * The defaults, then the producer properties of the {@code --kafkaConfigFile} file ({@code fromFile},
+   * from {@link KafkaClientConfig#load(String)}; its consumer-only properties are left out), then
+   * {@code --producerConfig} over both: the command line wins.
+   */
+  public static Map<String, Object> resolve(
+      String producerConfig, Map<String, String> fromFile, int maxMessageBytes) {
     Map<String, Object> config = defaults(maxMessageBytes);
+    config.putAll(KafkaClientConfig.forProducer(fromFile));
     config.putAll(parse(producerConfig));
     return config;
   }
@@ -85,7 +109,8 @@ public final class ProducerSettings {
           known.validator.ensureValid(key, parsed);
         }
       } catch (ConfigException e) {
-        throw new LaunchException("--producerConfig: " + e.getMessage());
+        // Kafka's message quotes the value, which for a secret is the secret.
+        throw new LaunchException("--producerConfig: " + (isSecret(key) ? "invalid value for " + key : e.getMessage()));
       }
       properties.put(key, value);
     }
@@ -120,11 +145,41 @@ public final class ProducerSettings {
     return out.toString();
   }
 
-  /** Whether a property holds a secret: Kafka's PASSWORD type, or a name that says so. */
+  /**
+   * Whether a property holds a secret: of Kafka's PASSWORD type for the producer, consumer or admin
+   * client, or named like one.
+   */
   public static boolean isSecret(String key) {
-    ConfigDef.ConfigKey known = ProducerConfig.configDef().configKeys().get(key);
+    ConfigDef.ConfigKey known = KafkaClientConfig.definition(key);
     return (known != null && known.type == ConfigDef.Type.PASSWORD)
         || SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
+  }
+
+  /**
+   * {@code text} with every secret value of {@code config} (and each password inside a JAAS
+   * configuration) replaced by {@code ******}: for messages that quote what a library said.
+   */
+  public static String redact(String text, Map<String, ?> config) {
+    String redacted = String.valueOf(text);
+    for (Map.Entry<String, ?> entry : config.entrySet()) {
+      if (!isSecret(entry.getKey()) || entry.getValue() == null) {
+        continue;
+      }
+      Object value = entry.getValue();
+      String secret = value instanceof Password password ? password.value() : String.valueOf(value);
+      List<String> parts = new ArrayList<>(List.of(secret));
+      Matcher inner = JAAS_PASSWORD.matcher(secret);
+      while (inner.find()) {
+        parts.add(inner.group(1));
+      }
+      for (String part : parts) {
+        // Too short to tell from ordinary words: masking would garble the message, not protect it.
+        if (part.length() >= 4) {
+          redacted = redacted.replace(part, "******");
+        }
+      }
+    }
+    return redacted;
   }
 
   public static Map<String, Object> secrets(Map<String, Object> config) {

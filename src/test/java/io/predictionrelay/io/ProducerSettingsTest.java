@@ -71,4 +71,39 @@ class ProducerSettingsTest {
     assertTrue(described.contains("sasl.jaas.config=******"), described);
     assertTrue(described.contains("security.protocol=SASL_SSL"), described);
   }
+
+  @Test
+  void everyKindOfSecretIsMaskedAndKeptApart() {
+    String[] secrets = {"sasl.jaas.config", "ssl.key.password", "ssl.keystore.password", "ssl.truststore.password",
+        "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.truststore.certificates", "basic.auth.user.info",
+        "sasl.oauthbearer.client.credentials.client.secret", "sasl.login.password", "some.vendor.api.token"};
+    String[] plain = {"security.protocol", "sasl.mechanism", "ssl.truststore.location", "ssl.keystore.type",
+        "ssl.endpoint.identification.algorithm", "key.serializer", "acks"};
+    Map<String, Object> config = new java.util.TreeMap<>();
+    for (String key : secrets) {
+      assertTrue(ProducerSettings.isSecret(key), key);
+      config.put(key, "hidden-" + key);
+    }
+    for (String key : plain) {
+      assertFalse(ProducerSettings.isSecret(key), key);
+      config.put(key, "shown-" + key);
+    }
+    String described = ProducerSettings.describe(config);
+    assertFalse(described.contains("hidden-"), described);
+    for (String key : plain) {
+      assertTrue(described.contains(key + "=shown-" + key), described);
+    }
+    assertEquals(java.util.Set.of(secrets), ProducerSettings.secrets(config).keySet());
+    assertEquals(java.util.Set.of(plain), ProducerSettings.withoutSecrets(config).keySet());
+  }
+
+  @Test
+  void redactMasksSecretValuesAndJaasPasswordsInText() {
+    Map<String, Object> config = Map.of(
+        "ssl.truststore.password", "trust-me-7",
+        "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+            + " username=\"writer\" password=\"pw-41aa\";",
+        "security.protocol", "SASL_SSL");
+    assertEquals("store ******, login ******, over SASL_SSL", ProducerSettings.redact("store trust-me-7, login pw-41aa, over SASL_SSL", config));
+  }
 }
