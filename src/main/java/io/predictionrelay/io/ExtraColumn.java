@@ -44,7 +44,7 @@ public record ExtraColumn(String name, Kind kind, int scale, int partitionIndex)
     INT96
   }
 
-  private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] NULL = io.predictionrelay.model.PredictionJson.NULL;
   private static final long JULIAN_DAY_OF_EPOCH = 2_440_588;
   /** Spark's JSON timestamp formats, for timestamps with and without a time zone. */
   private static final DateTimeFormatter UTC =

@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * Writes and reads messages in a {@link MessageFormat}. The object layout is what the classic
  * {@code to_json(collect_list(struct(*)))} writes: a JSON array with one object per prediction,
- * the id first, then the extra columns, then every class column by name. The compact layout names
+ * the id first, then the extra columns (a null one left out, as {@code to_json} leaves it out), then
+ * every class column by name. The compact layout names
  * the columns once: {@code {"ids":[…],"classes":[…],"probabilities":[[…],…]}}, with one more array
  * per extra column, named after it, under {@code "columns"}. Values are written as Spark writes
  * their type: doubles and floats in shortest round-trip form (after rounding when the format asks
@@ -174,7 +175,7 @@ public final class PredictionJson {
   /** The size of the smallest message of this format: one prediction, a one-character id, zeros, nulls. */
   public int smallestMessageSize() {
     byte[][] extras = new byte[extraNames.size()][];
-    java.util.Arrays.fill(extras, utf8("null"));
+    java.util.Arrays.fill(extras, NULL);
     return (int) messageSize(itemSize(new Prediction("0", extras, new double[classes.size()])), 1);
   }
 
@@ -199,6 +200,13 @@ public final class PredictionJson {
     }
   }
 
+  /** The token of a null value. */
+  public static final byte[] NULL = utf8("null");
+
+  private static boolean isNull(byte[] token) {
+    return token.length == 4 && java.util.Arrays.equals(token, NULL);
+  }
+
   /** A JSON token as {@link #decode} gives an extra column's value back. */
   public static byte[] canonical(byte[] token) {
     return utf8(parse(token).toString());
@@ -218,7 +226,9 @@ public final class PredictionJson {
     writeId(prediction.idClient());
     byte[][] extras = prediction.extras();
     for (int e = 0; e < extras.length; e++) {
-      out.raw(extraPrefixes[e]).raw(extras[e]);
+      if (!isNull(extras[e])) { // to_json leaves out a null field
+        out.raw(extraPrefixes[e]).raw(extras[e]);
+      }
     }
     for (int i = 0; i < values.length; i++) {
       out.raw(classPrefixes[i]);
@@ -311,17 +321,15 @@ public final class PredictionJson {
     }
     List<Prediction> predictions = new ArrayList<>(root.size());
     for (JsonNode object : root) {
-      if (!object.isObject() || object.size() != 1 + extraNames.size() + classNames.size()) {
+      if (!object.isObject() || object.size() < 1 + classNames.size()
+          || object.size() > 1 + extraNames.size() + classNames.size()) {
         throw new IllegalArgumentException("not a prediction object: " + object);
       }
       String id = id(object.path(schema.idColumn()), object);
       byte[][] extras = new byte[extraNames.size()][];
       for (int e = 0; e < extras.length; e++) {
         JsonNode value = object.get(extraNames.get(e));
-        if (value == null) {
-          throw new IllegalArgumentException("not a prediction object, no " + extraNames.get(e) + ": " + object);
-        }
-        extras[e] = utf8(value.toString());
+        extras[e] = value == null ? NULL : utf8(value.toString()); // a null is left out
       }
       double[] values = new double[classNames.size()];
       for (int i = 0; i < values.length; i++) {
