@@ -15,6 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.Runs;
+import io.predictionrelay.verify.VerifyOptions;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -23,6 +29,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.apache.spark.sql.functions.col;
@@ -101,6 +108,24 @@ class SparkWrittenTablesIT {
     assertTrue(published.get("client-0").contains("\"class_1\":0.0259049,\"class_2\":0E-8"), published.get("client-0"));
     assertTrue(published.get("client-1").contains("\"class_2\":1E-8"), published.get("client-1"));
     assertEquals(sparkJson.get("client-1500"), published.get("client-1500"));
+  }
+
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+  /** The same table through Kafka in the compact layout: the verifier reads the extra columns back. */
+  @Test
+  void extraColumnsArriveThroughKafkaAndAreVerified() throws Exception {
+    String[] table = {"--input=" + dir.resolve("table"), "--extraColumns=model_version,dt",
+        "--layout=compact", "--bootstrapServers=" + KAFKA.bootstrapServers(), "--topic=spark-written"};
+    RunSummary summary = PublishPredictions.run(options(Runs.concat(table,
+        "--deadLetterDir=" + dir.resolve("kafka-dead"), "--reportDir=" + dir.resolve("reports"),
+        "--runner=SparkRunner", "--sparkMaster=local[2]")));
+    assertTrue(summary.reconciles(), summary.toString());
+    VerifyReport report =
+        VerifyTopic.of(PipelineOptionsFactory.fromArgs(table).as(VerifyOptions.class)).verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(ROWS, report.received);
+    assertEquals(0, report.mismatched);
   }
 
   /** One file of the table under a name without an extension, as pandas writes a dataset. */
