@@ -1,5 +1,6 @@
 package io.predictionrelay;
 
+import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
@@ -79,6 +80,12 @@ public final class PublishPredictions {
   /** {@link #run(PublishOptions)} with a test hook before publishing; see {@link MessageHook}. */
   static RunSummary run(PublishOptions options, MessageHook beforePublish) {
     RunPlan plan = RunPlan.checkOptions(options);
+    // Before file systems are registered: they are registered from these options (on workers too).
+    try {
+      FileSystemSetup.configure(options, options.getInput(), options.getDeadLetterDir(), options.getOutputDir());
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(e.getMessage(), e);
+    }
     FileSystems.setDefaultPipelineOptions(options);
     plan.checkBroker();
     plan.describeInput();

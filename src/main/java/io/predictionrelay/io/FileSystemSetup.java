@@ -58,19 +58,19 @@ public final class FileSystemSetup {
    * @throws IllegalArgumentException naming the option or path that cannot work
    */
   public static void configure(PipelineOptions options, String... uris) {
-    List<URI> paths = Arrays.stream(uris).filter(Objects::nonNull).map(FileSystemSetup::uriOf)
-        .filter(Objects::nonNull).toList();
+    List<String> given = Arrays.stream(uris).filter(Objects::nonNull).toList();
     StorageOptions storage = options.as(StorageOptions.class);
-    configureHadoop(storage, paths);
-    configureS3(storage, paths);
+    configureHadoop(storage, given);
+    configureS3(storage, given.stream().map(FileSystemSetup::uriOf).filter(Objects::nonNull).toList());
   }
 
-  private static void configureHadoop(StorageOptions options, List<URI> paths) {
-    Optional<URI> first = paths.stream().filter(u -> HADOOP_SCHEMES.contains(u.getScheme())).findFirst();
+  private static void configureHadoop(StorageOptions options, List<String> given) {
+    Optional<String> first = given.stream()
+        .filter(p -> uriOf(p) != null && HADOOP_SCHEMES.contains(uriOf(p).getScheme())).findFirst();
     if (first.isEmpty()) {
       return;
     }
-    URI path = first.get();
+    URI path = uriOf(first.get());
     List<Configuration> found = options.getHdfsConfiguration();
     if (found != null && found.size() > 1) {
       return; // Beam's registrar refuses more than one, with its own message
@@ -84,7 +84,7 @@ public final class FileSystemSetup {
     }
     if (path.getAuthority() == null) {
       throw new IllegalArgumentException(
-          path + ": no NameNode in the path and none configured: write " + path.getScheme()
+          first.get() + ": no NameNode in the path and none configured: write " + path.getScheme()
               + "://host:port/..., or set HADOOP_CONF_DIR or --hdfsConfiguration");
     }
     conf.set(DEFAULT_FS, path.getScheme() + "://" + path.getAuthority());

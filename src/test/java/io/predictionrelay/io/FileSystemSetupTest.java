@@ -78,6 +78,7 @@ class FileSystemSetupTest {
   void anHdfsPathWithoutNameNodeNeedsAConfiguration() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> FileSystemSetup.configure(options(), "hdfs:///in/"));
+    assertTrue(e.getMessage().startsWith("hdfs:///in/: no NameNode"), e.getMessage());
     assertTrue(e.getMessage().contains("HADOOP_CONF_DIR"), e.getMessage());
   }
 
