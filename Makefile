@@ -50,7 +50,7 @@ help:
 	@echo "make hdfs-start     start a local HDFS, NameNode hdfs://127.0.0.1:$(HDFS_PORT) and a DataNode (idempotent); hdfs-stop, hdfs-status"
 	@echo "make s3-start       start a local S3 (S3Proxy) on http://127.0.0.1:$(S3_PORT) with bucket $(S3_BUCKET) (idempotent); s3-stop, s3-status"
 	@echo "make copy           copy Parquet files FROM=dir TO=hdfs://…/dir/ or s3://bucket/dir/ (ARGS=\"--endpoint=… --s3PathStyleAccess=true\")"
-	@echo "make publish        run the pipeline only; make verify: the verifier only"
+	@echo "make publish        run the pipeline only (ARGS=\"--more --options\"); make verify: the verifier only"
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
@@ -142,7 +142,7 @@ $(PROVIDED_JAR):
 
 publish: build $(PUBLISH_NEEDS)
 	$(PUBLISH_CMD) --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
-	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS)
+	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS) $(ARGS)
 
 verify: build
 	$(RUN_JAVA) io.predictionrelay.tools.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
