@@ -13,6 +13,12 @@ BOOTSTRAP ?= 127.0.0.1:$(PORT)
 KAFKA_DIR ?= .local/kafka
 SECURE_PORT ?= 9094
 SECURE_DIR  ?= .local/kafka-secure
+HDFS_DIR  ?= .local/hdfs
+HDFS_PORT ?= 8020
+HDFS_HTTP_PORT ?= 9870
+S3_DIR    ?= .local/s3
+S3_PORT   ?= 9000
+S3_BUCKET ?= predictions
 HEAP      ?= 4g
 LAYOUT    ?= objects
 PRECISION ?= 0
@@ -30,10 +36,14 @@ else
 endif
 SPARK_HOME_JARS := spark-home/target/jars
 BROKER_CP      := broker/target/classpath.txt
+HDFS_CP        := hdfs/target/classpath.txt
+S3_CP          := s3/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
-.PHONY: help build broker-classpath data broker-start broker-stop broker-status secure-broker-start secure-broker-stop run publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
+.PHONY: help build broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
+	secure-broker-start secure-broker-stop hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
+	publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
@@ -42,7 +52,10 @@ help:
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
 	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT) (mutual TLS on"
 	@echo "                    port+2), client properties files under $(SECURE_DIR) (idempotent); secure-broker-stop"
-	@echo "make publish        run the pipeline only; make verify: the verifier only"
+	@echo "make hdfs-start     start a local HDFS, NameNode hdfs://127.0.0.1:$(HDFS_PORT) and a DataNode (idempotent); hdfs-stop, hdfs-status"
+	@echo "make s3-start       start a local S3 (S3Proxy) on http://127.0.0.1:$(S3_PORT) with bucket $(S3_BUCKET) (idempotent); s3-stop, s3-status"
+	@echo "make copy           copy Parquet files FROM=dir TO=hdfs://…/dir/ or s3://bucket/dir/ (ARGS=\"--endpoint=… --s3PathStyleAccess=true\")"
+	@echo "make publish        run the pipeline only (ARGS=\"--more --options\"); make verify: the verifier only"
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
@@ -60,6 +73,16 @@ $(BROKER_CP): broker/pom.xml
 	cd broker && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 
 broker-classpath: $(BROKER_CP)
+
+$(HDFS_CP): hdfs/pom.xml
+	cd hdfs && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+hdfs-classpath: $(HDFS_CP)
+
+$(S3_CP): s3/pom.xml
+	cd s3 && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+s3-classpath: $(S3_CP)
 
 data: build
 	@if ls $(DATA)/*.parquet >/dev/null 2>&1; then \
@@ -85,6 +108,32 @@ secure-broker-start: build $(BROKER_CP)
 secure-broker-stop: build
 	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker stop --dir=$(SECURE_DIR)
 
+# A NameNode and a DataNode from Apache Hadoop's jars (hdfs/pom.xml), JVMs of their own, data under $(HDFS_DIR).
+hdfs-start: build $(HDFS_CP)
+	$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs start --dir=$(HDFS_DIR) --port=$(HDFS_PORT) \
+	  --httpPort=$(HDFS_HTTP_PORT) --classpathFile=$(HDFS_CP)
+
+hdfs-stop: build
+	$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs stop --dir=$(HDFS_DIR)
+
+hdfs-status: build
+	@$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs status --dir=$(HDFS_DIR)
+
+# S3Proxy (s3/pom.xml) in a JVM of its own, objects under $(S3_DIR)/data; see LocalS3 for its test identity.
+s3-start: build $(S3_CP)
+	$(RUN_JAVA) io.predictionrelay.tools.LocalS3 start --dir=$(S3_DIR) --port=$(S3_PORT) --bucket=$(S3_BUCKET) \
+	  --classpathFile=$(S3_CP)
+
+s3-stop: build
+	$(RUN_JAVA) io.predictionrelay.tools.LocalS3 stop --dir=$(S3_DIR)
+
+s3-status: build
+	@$(RUN_JAVA) io.predictionrelay.tools.LocalS3 status --dir=$(S3_DIR)
+
+# Copies files through Beam's file systems, e.g. make copy FROM=data/predictions TO=hdfs://127.0.0.1:8020/predictions/
+copy: build
+	$(RUN_JAVA) io.predictionrelay.tools.CopyFiles --from=$(FROM) --to=$(TO) $(ARGS)
+
 PROVIDED_JAR := target/prediction-relay-0.1.0-SNAPSHOT-spark-provided.jar
 
 # On the standalone cluster the pipeline goes the way it goes on any cluster: the spark-provided
@@ -106,7 +155,7 @@ $(PROVIDED_JAR):
 
 publish: build $(PUBLISH_NEEDS)
 	$(PUBLISH_CMD) --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
-	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS)
+	  --layout=$(LAYOUT) --doublePrecision=$(PRECISION) $(PIPELINE_ARGS) $(ARGS)
 
 verify: build
 	$(RUN_JAVA) io.predictionrelay.verify.VerifyTopic --input=$(DATA) --bootstrapServers=$(BOOTSTRAP) --topic=$(TOPIC) \
@@ -136,7 +185,7 @@ jar:
 
 # The standalone-cluster test submits the spark-provided jar, so it is built first; the Flink test
 # runs last, in a build with the flink profile (Flink's libraries kept off the Spark tests' classpath).
-test: $(BROKER_CP) $(SPARK_HOME_JARS)
+test: $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B verify
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
@@ -158,4 +207,4 @@ clean-data:
 
 clean:
 	mvn -B -q clean
-	rm -rf broker/target spark-home/target
+	rm -rf broker/target spark-home/target hdfs/target s3/target

@@ -1,5 +1,6 @@
 package io.predictionrelay;
 
+import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
@@ -12,6 +13,8 @@ import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.transforms.AssignBucket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -96,6 +99,15 @@ public final class RunPlan {
       topic = inspectTopic(options, producerConfig);
     }
 
+    // Before file systems are registered: they are registered from these options (on workers too).
+    try {
+      List<String> paths = new ArrayList<>(List.of(options.getInput().split(",")));
+      paths.add(options.getDeadLetterDir());
+      paths.add(options.getOutputDir());
+      FileSystemSetup.configure(options, paths.stream().map(String::trim).toArray(String[]::new));
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(e.getMessage(), e);
+    }
     FileSystems.setDefaultPipelineOptions(options);
     ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options));
     MessageFormat format = MessageOptions.format(options, input.schema());

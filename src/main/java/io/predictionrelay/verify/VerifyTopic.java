@@ -1,5 +1,6 @@
 package io.predictionrelay.verify;
 
+import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.io.TableColumns;
@@ -85,6 +86,13 @@ public final class VerifyTopic {
   }
 
   public VerifyReport verify() throws IOException {
+    // The input is read through the file systems the publisher reads it through.
+    try {
+      FileSystemSetup.configure(options,
+          java.util.Arrays.stream(options.getInput().split(",")).map(String::trim).toArray(String[]::new));
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(e.getMessage(), e);
+    }
     FileSystems.setDefaultPipelineOptions(options);
     ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options));
     MessageFormat format = MessageOptions.format(options, parquet.schema());

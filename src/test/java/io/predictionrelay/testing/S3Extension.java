@@ -1,0 +1,91 @@
+package io.predictionrelay.testing;
+
+import io.predictionrelay.options.StorageOptions;
+import io.predictionrelay.tools.LocalS3;
+import java.net.URI;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3-compatible server (S3Proxy) with one bucket for one test class, on a free loopback
+ * port: started before the first test, killed after the last, also when tests fail. Runs reach it
+ * through {@link #configure} (in-process) or {@link #args} (a command line).
+ */
+public final class S3Extension implements BeforeAllCallback, AfterAllCallback {
+  private final String bucket;
+  private LocalS3 s3;
+
+  public S3Extension() {
+    this("test-bucket");
+  }
+
+  public S3Extension(String bucket) {
+    this.bucket = bucket;
+  }
+
+  public URI endpoint() {
+    return s3.endpoint();
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  /** {@code s3://<bucket>/<key>}; a key ending in '/' names a directory. */
+  public String path(String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+
+  /**
+   * Gives {@code options} what a run against this server needs: the endpoint, path-style
+   * addressing, a region, and the test identity. (A real run takes credentials from the
+   * environment or profile files; a test JVM cannot set its own environment.)
+   */
+  public <T extends PipelineOptions> T configure(T options) {
+    StorageOptions storage = options.as(StorageOptions.class);
+    storage.setEndpoint(s3.endpoint());
+    storage.setS3PathStyleAccess(true);
+    storage.setAwsRegion(LocalS3.REGION);
+    storage.setAwsCredentialsProvider(
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)));
+    return options;
+  }
+
+  /** The same as {@link #configure}, as command-line arguments. */
+  public List<String> args() {
+    return List.of(
+        "--endpoint=" + s3.endpoint(),
+        "--s3PathStyleAccess=true",
+        "--awsRegion=" + LocalS3.REGION.id(),
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
+            + LocalS3.ACCESS_KEY + "\",\"secretAccessKey\":\"" + LocalS3.SECRET_KEY + "\"}");
+  }
+
+  /** An AWS SDK client of this server, to put or inspect objects independently of Beam; close it. */
+  public S3Client client() {
+    return LocalS3.client(s3.endpoint());
+  }
+
+  public LocalS3 s3() {
+    return s3;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    s3 = LocalS3.createForTest().start();
+    s3.createBucket(bucket);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (s3 != null) {
+      s3.kill();
+    }
+  }
+}
