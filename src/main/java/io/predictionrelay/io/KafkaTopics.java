@@ -118,6 +118,15 @@ public final class KafkaTopics implements AutoCloseable {
    * user without WRITE fails here rather than on the first record. Call it after {@link #ensureTopic}.
    */
   public void checkCanWrite(String topic) {
+    checkAllowed(topic, AclOperation.WRITE, "write");
+  }
+
+  /** Checks that the client's user may read the topic, as {@link #checkCanWrite} does for WRITE: for the verifier. */
+  public void checkCanRead(String topic) {
+    checkAllowed(topic, AclOperation.READ, "read");
+  }
+
+  private void checkAllowed(String topic, AclOperation operation, String verb) {
     TopicDescription description;
     try {
       description =
@@ -128,7 +137,7 @@ public final class KafkaTopics implements AutoCloseable {
               .get(topic);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TopicAuthorizationException) {
-        throw notAuthorized("write", topic, e.getCause());
+        throw notAuthorized(verb, topic, e.getCause());
       }
       if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
         throw new LaunchException("--topic " + topic + " does not exist on " + bootstrapServers, e.getCause());
@@ -142,8 +151,8 @@ public final class KafkaTopics implements AutoCloseable {
     }
     Set<AclOperation> allowed = description.authorizedOperations();
     // null: a broker too old to say; the first record will tell.
-    if (allowed != null && !allowed.contains(AclOperation.WRITE) && !allowed.contains(AclOperation.ALL)) {
-      throw notAuthorized("write", topic, null);
+    if (allowed != null && !allowed.contains(operation) && !allowed.contains(AclOperation.ALL)) {
+      throw notAuthorized(verb, topic, null);
     }
   }
 
