@@ -137,7 +137,8 @@ public final class RunPlan {
 
   /**
    * Connects to the cluster (store files, login, TLS) and describes the topic, if it exists, and
-   * checks the user may write it; refuses a missing one it may not create.
+   * checks the user may write it; refuses a missing one it may not create (asking the broker, which
+   * creates nothing). WRITE on a topic still to be created is checked once it is.
    */
   private static Optional<Topic> inspectTopic(PublishOptions options, Map<String, Object> producerConfig) {
     try (KafkaTopics topics = connect(options, producerConfig)) {
@@ -147,6 +148,7 @@ public final class RunPlan {
           throw new LaunchException("--topic " + options.getTopic() + " does not exist on "
               + options.getBootstrapServers() + " and --createTopic=false");
         }
+        topics.checkCanCreate(options.getTopic(), options.getPartitions(), options.getReplicationFactor());
         return Optional.empty();
       }
       topics.checkCanWrite(options.getTopic());

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -96,6 +97,19 @@ public final class KafkaTopics implements AutoCloseable {
       throw new LaunchException(
           "--topic " + topic + " does not exist on " + bootstrapServers + " and --createTopic=false");
     }
+    create(topic, partitions, replicationFactor, new CreateTopicsOptions());
+  }
+
+  /**
+   * Asks the broker whether it would create the topic (Kafka's {@code validateOnly}: its ACLs, the
+   * partitions and replication factor), creating nothing: so that a user who may not create the
+   * topic fails at launch, before the input is read.
+   */
+  public void checkCanCreate(String topic, int partitions, int replicationFactor) {
+    create(topic, partitions, replicationFactor, new CreateTopicsOptions().validateOnly(true));
+  }
+
+  private void create(String topic, int partitions, int replicationFactor, CreateTopicsOptions how) {
     if (partitions <= 0 || replicationFactor <= 0 || replicationFactor > Short.MAX_VALUE) {
       throw new LaunchException(
           "--partitions and --replicationFactor must be positive, got " + partitions + " and "
@@ -103,7 +117,7 @@ public final class KafkaTopics implements AutoCloseable {
     }
     try {
       await(
-          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor))).all(),
+          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)), how).all(),
           "create topic " + topic);
     } catch (LaunchException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
