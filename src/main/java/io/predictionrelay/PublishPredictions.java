@@ -1,6 +1,8 @@
 package io.predictionrelay;
 
+import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.Prediction;
@@ -16,6 +18,8 @@ import io.predictionrelay.transforms.ReadPredictions;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -47,8 +51,10 @@ public final class PublishPredictions {
       return;
     }
     RunnerDefaults.apply(options, args);
+    RunPlan plan = null;
     try {
-      RunSummary summary = run(options);
+      plan = prepare(options);
+      RunSummary summary = run(plan);
       System.out.println();
       System.out.println(summary);
       System.exit(summary.reconciles() ? 0 : 1);
@@ -56,17 +62,19 @@ public final class PublishPredictions {
       System.err.println("error: " + e.getMessage());
       System.exit(2);
     } catch (RuntimeException e) {
-      System.err.println("error: the pipeline failed, nothing is reported as published: " + rootCause(e));
+      System.err.println("error: the pipeline failed, nothing is reported as published: "
+          + rootCause(e, plan == null ? Map.of() : plan.producerConfig()));
       System.exit(1);
     }
   }
 
-  private static String rootCause(Throwable e) {
+  /** The innermost cause, in one line; a worker's Kafka client may quote a setting, so secrets are masked. */
+  private static String rootCause(Throwable e, Map<String, ?> producerConfig) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    return root.getClass().getSimpleName() + ": " + ProducerSettings.redact(root.getMessage(), producerConfig);
   }
 
   /**
@@ -74,18 +82,24 @@ public final class PublishPredictions {
    * its counts. Throws {@link LaunchException} before anything is sent when a check fails.
    */
   public static RunSummary run(PublishOptions options) {
-    RunPlan plan = prepare(options);
-    Pipeline pipeline = Pipeline.create(options);
+    return run(prepare(options));
+  }
+
+  /** Runs a prepared plan: builds its pipeline and executes it. */
+  public static RunSummary run(RunPlan plan) {
+    Pipeline pipeline = Pipeline.create(plan.options());
     publish(buildMessages(pipeline, plan), plan);
     return execute(pipeline, plan);
   }
 
   /**
-   * Plans the run ({@link RunPlan#plan}: every launch check), creates the topic if it is missing,
-   * and prints the effective configuration.
+   * Plans the run ({@link RunPlan#plan}: every launch check), masks the secrets of the options,
+   * creates the topic if it is missing (and checks it may be written), and prints the effective
+   * configuration.
    */
   public static RunPlan prepare(PublishOptions options) {
     RunPlan plan = RunPlan.plan(options);
+    hideSecretsOfOptions(options);
     if (plan.topicMissing()) {
       plan = createTopic(plan);
     }
@@ -93,11 +107,33 @@ public final class PublishPredictions {
     return plan;
   }
 
-  /** Creates the plan's topic with {@code --partitions} and {@code --replicationFactor}. */
+  /**
+   * Masks the secrets of {@code --producerConfig} in the options, once the plan holds them: Beam
+   * serializes the options to every worker and shows them as display data, while the producer
+   * configuration reaches the workers with its secrets inside the producer factory only. The options
+   * cannot be planned again afterwards. What the command line said stays on it (ps, shell history,
+   * the JVM's {@code sun.java.command}), hence the warning.
+   */
+  static void hideSecretsOfOptions(PublishOptions options) {
+    List<String> secrets = ProducerSettings.secretKeys(options.getProducerConfig());
+    if (secrets.isEmpty()) {
+      return;
+    }
+    System.err.println("warning: --producerConfig holds " + String.join(", ", secrets)
+        + ": a command line is seen by ps and kept in shell histories; give secrets in " + KafkaClientConfig.OPTION);
+    options.setProducerConfig(ProducerSettings.masked(options.getProducerConfig()));
+  }
+
+  /**
+   * Creates the plan's topic with {@code --partitions} and {@code --replicationFactor}, and checks
+   * the user may write it.
+   */
   static RunPlan createTopic(RunPlan plan) {
     PublishOptions options = plan.options();
     try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
       topics.ensureTopic(options.getTopic(), true, options.getPartitions(), options.getReplicationFactor());
+      // CREATE does not imply WRITE: a user may be allowed to make a topic it cannot fill.
+      topics.checkCanWrite(options.getTopic());
       int partitions = topics.describeTopic(options.getTopic()).orElseThrow(() -> new LaunchException(
           "--topic " + options.getTopic() + " was created but cannot be described"));
       int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());

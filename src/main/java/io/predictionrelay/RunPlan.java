@@ -1,6 +1,7 @@
 package io.predictionrelay;
 
 import io.predictionrelay.io.FileSystemSetup;
+import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
@@ -72,9 +73,10 @@ public final class RunPlan {
   }
 
   /**
-   * Checks, in order, the options alone, the Kafka cluster and topic (for the Kafka sink; a missing
-   * topic is left to {@link PublishPredictions#prepare} to create), then the input's footers, and
-   * settles the rest. Reads only.
+   * Checks, in order, the options alone, the Kafka client properties ({@code --kafkaConfigFile} under
+   * {@code --producerConfig}), the Kafka cluster and topic and the user's right to write it (for the
+   * Kafka sink; a missing topic is left to {@link PublishPredictions#prepare} to create), then the
+   * input's footers, and settles the rest. Reads only.
    */
   public static RunPlan plan(PublishOptions options) {
     Sink sink = parse(Sink.class, "sink", options.getSink());
@@ -95,7 +97,9 @@ public final class RunPlan {
         throw new LaunchException("--topic is empty");
       }
       ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
-      producerConfig = ProducerSettings.resolve(options.getProducerConfig(), options.getMaxMessageBytes());
+      Map<String, String> fromFile = KafkaClientConfig.load(options.getKafkaConfigFile());
+      producerConfig =
+          ProducerSettings.resolve(options.getProducerConfig(), fromFile, options.getMaxMessageBytes());
       topic = inspectTopic(options, producerConfig);
     }
 
@@ -143,7 +147,11 @@ public final class RunPlan {
     }
   }
 
-  /** Connects to the cluster and describes the topic, if it exists; refuses a missing one it may not create. */
+  /**
+   * Connects to the cluster (store files, login, TLS) and describes the topic, if it exists, and
+   * checks the user may write it; refuses a missing one it may not create (asking the broker, which
+   * creates nothing). WRITE on a topic still to be created is checked once it is.
+   */
   private static Optional<Topic> inspectTopic(PublishOptions options, Map<String, Object> producerConfig) {
     try (KafkaTopics topics = connect(options, producerConfig)) {
       Optional<Integer> partitions = topics.describeTopic(options.getTopic());
@@ -152,8 +160,10 @@ public final class RunPlan {
           throw new LaunchException("--topic " + options.getTopic() + " does not exist on "
               + options.getBootstrapServers() + " and --createTopic=false");
         }
+        topics.checkCanCreate(options.getTopic(), options.getPartitions(), options.getReplicationFactor());
         return Optional.empty();
       }
+      topics.checkCanWrite(options.getTopic());
       int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
       return Optional.of(new Topic(options.getTopic(), partitions.get(), limit));
     }

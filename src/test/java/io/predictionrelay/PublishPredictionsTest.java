@@ -278,4 +278,36 @@ class PublishPredictionsTest {
     assertEquals(first.deadLetters(), second.deadLetters());
     assertTrue(first.messages().size() >= 14);
   }
+  /**
+   * A secret given in --producerConfig is masked in the options once planned: what Beam serializes
+   * to the workers and shows as display data holds no secret, and one warning names the key only.
+   */
+  @Test
+  void secretsOfTheProducerConfigLeaveTheOptions() throws Exception {
+    String password = "pw-" + java.util.UUID.randomUUID();
+    PublishOptions options = PipelineOptionsFactory.fromArgs(
+        "--input=x", "--producerConfig=linger.ms=5,sasl.jaas.config=org.apache.kafka.common.security.scram."
+            + "ScramLoginModule required username=\"writer\" password=\"" + password + "\";")
+        .as(PublishOptions.class);
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      PublishPredictions.hideSecretsOfOptions(options);
+    } finally {
+      System.setErr(original);
+    }
+    String warning = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals("warning: --producerConfig holds sasl.jaas.config: a command line is seen by ps and kept in"
+        + " shell histories; give secrets in --kafkaConfigFile", warning.strip());
+    assertEquals("linger.ms=5,sasl.jaas.config=******", options.getProducerConfig());
+    String serialized = new ObjectMapper()
+        .registerModules(ObjectMapper.findModules(org.apache.beam.sdk.util.common.ReflectHelpers.findClassLoader()))
+        .writeValueAsString(options);
+    String displayData = org.apache.beam.sdk.transforms.display.DisplayData.from(options).toString();
+    for (String seen : List.of(serialized, displayData, options.toString())) {
+      assertTrue(!seen.contains(password), seen);
+    }
+    assertTrue(serialized.contains("sasl.jaas.config=******"), serialized);
+  }
 }

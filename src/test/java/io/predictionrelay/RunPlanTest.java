@@ -41,6 +41,7 @@ class RunPlanTest {
     assertRejected("--bootstrapServers", "--input=x", "--bootstrapServers=nohost");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=no.such.property=1");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=batch.size=big");
+    assertRejected("--kafkaConfigFile", "--input=x", "--kafkaConfigFile=/no/such/client.properties");
     assertRejected("--numBuckets", "--input=x", "--numBuckets=-1");
     assertRejected("--layout", "--input=x", "--layout=columns");
     assertRejected("--doublePrecision", "--input=x", "--doublePrecision=18");

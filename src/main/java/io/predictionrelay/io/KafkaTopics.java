@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -96,6 +97,19 @@ public final class KafkaTopics implements AutoCloseable {
       throw new LaunchException(
           "--topic " + topic + " does not exist on " + bootstrapServers + " and --createTopic=false");
     }
+    create(topic, partitions, replicationFactor, new CreateTopicsOptions());
+  }
+
+  /**
+   * Asks the broker whether it would create the topic (Kafka's {@code validateOnly}: its ACLs, the
+   * partitions and replication factor), creating nothing: so that a user who may not create the
+   * topic fails at launch, before the input is read.
+   */
+  public void checkCanCreate(String topic, int partitions, int replicationFactor) {
+    create(topic, partitions, replicationFactor, new CreateTopicsOptions().validateOnly(true));
+  }
+
+  private void create(String topic, int partitions, int replicationFactor, CreateTopicsOptions how) {
     if (partitions <= 0 || replicationFactor <= 0 || replicationFactor > Short.MAX_VALUE) {
       throw new LaunchException(
           "--partitions and --replicationFactor must be positive, got " + partitions + " and "
@@ -103,7 +117,7 @@ public final class KafkaTopics implements AutoCloseable {
     }
     try {
       await(
-          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor))).all(),
+          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)), how).all(),
           "create topic " + topic);
     } catch (LaunchException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
@@ -118,6 +132,15 @@ public final class KafkaTopics implements AutoCloseable {
    * user without WRITE fails here rather than on the first record. Call it after {@link #ensureTopic}.
    */
   public void checkCanWrite(String topic) {
+    checkAllowed(topic, AclOperation.WRITE, "write");
+  }
+
+  /** Checks that the client's user may read the topic, as {@link #checkCanWrite} does for WRITE: for the verifier. */
+  public void checkCanRead(String topic) {
+    checkAllowed(topic, AclOperation.READ, "read");
+  }
+
+  private void checkAllowed(String topic, AclOperation operation, String verb) {
     TopicDescription description;
     try {
       description =
@@ -128,7 +151,7 @@ public final class KafkaTopics implements AutoCloseable {
               .get(topic);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TopicAuthorizationException) {
-        throw notAuthorized("write", topic, e.getCause());
+        throw notAuthorized(verb, topic, e.getCause());
       }
       if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
         throw new LaunchException("--topic " + topic + " does not exist on " + bootstrapServers, e.getCause());
@@ -142,8 +165,8 @@ public final class KafkaTopics implements AutoCloseable {
     }
     Set<AclOperation> allowed = description.authorizedOperations();
     // null: a broker too old to say; the first record will tell.
-    if (allowed != null && !allowed.contains(AclOperation.WRITE) && !allowed.contains(AclOperation.ALL)) {
-      throw notAuthorized("write", topic, null);
+    if (allowed != null && !allowed.contains(operation) && !allowed.contains(AclOperation.ALL)) {
+      throw notAuthorized(verb, topic, null);
     }
   }
 

@@ -117,6 +117,23 @@ public final class ProducerSettings {
     return properties;
   }
 
+  /** The properties of {@code --producerConfig} that hold a secret, by name. */
+  public static List<String> secretKeys(String producerConfig) {
+    return parse(producerConfig).keySet().stream().filter(ProducerSettings::isSecret).toList();
+  }
+
+  /**
+   * {@code --producerConfig} with each secret's value replaced by {@code ******}: what the run's
+   * options keep once the secrets are in its producer configuration, since Beam serializes the
+   * options to the workers and shows them as display data.
+   */
+  public static String masked(String producerConfig) {
+    StringBuilder out = new StringBuilder();
+    parse(producerConfig).forEach((key, value) ->
+        out.append(out.length() == 0 ? "" : ",").append(key).append('=').append(isSecret(key) ? "******" : value));
+    return out.toString();
+  }
+
   /** Checks {@code host:port[,host:port...]}. */
   public static void checkBootstrapServers(String servers) {
     if (servers == null || servers.isBlank()) {

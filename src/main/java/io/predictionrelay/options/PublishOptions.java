@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
 /** Everything a run of {@link io.predictionrelay.PublishPredictions} can be told. */
-public interface PublishOptions extends MessageOptions, TableOptions {
+public interface PublishOptions extends MessageOptions, TableOptions, KafkaClientOptions {
 
   @Description(
       "Parquet input: files, directories (read recursively, Hive-style name=value directories as"
@@ -28,15 +28,10 @@ public interface PublishOptions extends MessageOptions, TableOptions {
 
   void setTopic(String value);
 
-  @Description("Kafka bootstrap servers, host:port[,host:port...].")
-  @Default.String("127.0.0.1:9092")
-  String getBootstrapServers();
-
-  void setBootstrapServers(String value);
-
   @Description(
-      "Extra or overriding Kafka producer properties: key=value[,key=value...]. Checked against"
-          + " the producer's own configuration definition.")
+      "Extra or overriding Kafka producer properties: key=value[,key=value...], over those of"
+          + " --kafkaConfigFile. Checked against the producer's own configuration definition. Not for"
+          + " secrets: the command line is seen by ps and kept in shell histories.")
   @Default.String("")
   String getProducerConfig();
 

@@ -20,12 +20,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class TopicReader {
   private final String bootstrapServers;
+  /** The client properties of --kafkaConfigFile a consumer understands (security settings). */
+  private final Map<String, Object> clientConfig;
   private final String topic;
   private final Long sinceMillis;
   private final int maxMessageBytes;
 
-  TopicReader(String bootstrapServers, String topic, Long sinceMillis, int maxMessageBytes) {
+  TopicReader(String bootstrapServers, Map<String, Object> clientConfig, String topic, Long sinceMillis,
+      int maxMessageBytes) {
     this.bootstrapServers = bootstrapServers;
+    this.clientConfig = Map.copyOf(clientConfig);
     this.topic = topic;
     this.sinceMillis = sinceMillis;
     this.maxMessageBytes = maxMessageBytes;
@@ -33,7 +37,8 @@ final class TopicReader {
 
   /** Hands every record to {@code consumer}; {@code progress} is called now and then. */
   void readAll(Consumer<ConsumerRecord<byte[], byte[]>> consumer, Runnable progress) {
-    Map<String, Object> config = new HashMap<>();
+    // The file's settings under the reader's own: what it reads and how is not the file's business.
+    Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(1 << 20, maxMessageBytes + 4096));

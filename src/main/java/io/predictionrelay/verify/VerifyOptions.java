@@ -1,25 +1,23 @@
 package io.predictionrelay.verify;
 
+import io.predictionrelay.options.KafkaClientOptions;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.TableOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
-/** Everything {@link VerifyTopic} can be told; the message and table options are the publisher's own. */
-public interface VerifyOptions extends MessageOptions, TableOptions {
+/**
+ * Everything {@link VerifyTopic} can be told; the message, table and Kafka client options are the
+ * publisher's own.
+ */
+public interface VerifyOptions extends MessageOptions, TableOptions, KafkaClientOptions {
 
   @Description("The Parquet input that was published, as given to the publisher.")
   @Validation.Required
   String getInput();
 
   void setInput(String value);
-
-  @Description("Kafka bootstrap servers, host:port[,host:port...].")
-  @Default.String("127.0.0.1:9092")
-  String getBootstrapServers();
-
-  void setBootstrapServers(String value);
 
   @Description("Kafka topic to verify.")
   @Default.String("predictions")

@@ -1,7 +1,10 @@
 package io.predictionrelay.verify;
 
 import io.predictionrelay.io.FileSystemSetup;
+import io.predictionrelay.io.KafkaClientConfig;
+import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.DeadLetter;
@@ -12,7 +15,9 @@ import io.predictionrelay.options.MessageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -26,6 +31,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  */
 public final class VerifyTopic {
   private static final int ROWS_PER_PARTITION = 250_000;
+  /** How long the launch checks wait for the cluster to answer, as the reader waits for the topic. */
+  private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
 
   private final VerifyOptions options;
 
@@ -80,12 +87,25 @@ public final class VerifyTopic {
       return this;
     }
 
+    /** The Kafka client properties file of the user that reads the topic. */
+    public Builder kafkaConfigFile(String file) {
+      options.setKafkaConfigFile(file);
+      return this;
+    }
+
     public VerifyTopic build() {
       return new VerifyTopic(options);
     }
   }
 
+  /**
+   * Reads the input and the topic and reconciles them. The Kafka client properties, the cluster, the
+   * credentials and the user's right to read the topic are checked first, before the input is read.
+   *
+   * @throws LaunchException one line naming the option, file or property at fault
+   */
   public VerifyReport verify() throws IOException {
+    Map<String, Object> clientConfig = checkKafka();
     // The input is read through the file systems the publisher reads it through.
     try {
       FileSystemSetup.configure(options,
@@ -105,7 +125,7 @@ public final class VerifyTopic {
       spillInput(parquet, format, expected, report);
       MessageChecker checker = new MessageChecker(format, options.getMaxPredictionsPerMessage(),
           options.getMaxMessageBytes(), received, keys, report);
-      new TopicReader(options.getBootstrapServers(), options.getTopic(), options.getSince(),
+      new TopicReader(options.getBootstrapServers(), clientConfig, options.getTopic(), options.getSince(),
           options.getMaxMessageBytes())
           .readAll(checker::check, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
       log("consumed %,d messages, %,d predictions", report.messages, report.received);
@@ -123,6 +143,20 @@ public final class VerifyTopic {
       }
     }
     return report;
+  }
+
+  /**
+   * The consumer's share of {@code --kafkaConfigFile}, once the cluster has accepted it and said the
+   * user may read the topic: a wrong password or certificate is one line, not a consumer that waits.
+   */
+  private Map<String, Object> checkKafka() {
+    ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
+    Map<String, Object> clientConfig =
+        KafkaClientConfig.forConsumer(KafkaClientConfig.load(options.getKafkaConfigFile()));
+    try (KafkaTopics topics = KafkaTopics.connect(options.getBootstrapServers(), clientConfig, KAFKA_TIMEOUT)) {
+      topics.checkCanRead(options.getTopic());
+    }
+    return clientConfig;
   }
 
   private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport report)
@@ -158,7 +192,11 @@ public final class VerifyTopic {
     }
   }
 
-  /** {@code --input=… [--topic=…] [--bootstrapServers=…] [--since=millis] [message options]}. */
+  /**
+   * {@code --input=… [--topic=…] [--bootstrapServers=…] [--kafkaConfigFile=…] [--since=millis] [message
+   * options]}. Exit code 0 when the topic holds exactly the input, 1 when it does not, 2 when a launch
+   * check fails.
+   */
   public static void main(String[] args) throws Exception {
     PipelineOptionsFactory.register(VerifyOptions.class);
     VerifyOptions options;
