@@ -2,6 +2,7 @@ package io.predictionrelay;
 
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.MessageFormat;
@@ -97,7 +98,7 @@ public final class RunPlan {
     }
 
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options));
+    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
     MessageFormat format = MessageOptions.format(options, input.schema());
     int smallest = new PredictionJson(format).smallestMessageSize();
     if (options.getMaxMessageBytes() < smallest) {

@@ -1,6 +1,7 @@
 package io.predictionrelay.verify;
 
 import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.DeadLetter;
@@ -86,7 +87,7 @@ public final class VerifyTopic {
 
   public VerifyReport verify() throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options));
+    ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
     MessageFormat format = MessageOptions.format(options, parquet.schema());
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
