@@ -9,7 +9,9 @@ import org.apache.beam.sdk.options.Validation;
 /** Everything {@link VerifyTopic} can be told; the message and table options are the publisher's own. */
 public interface VerifyOptions extends MessageOptions, TableOptions {
 
-  @Description("The Parquet input that was published, as given to the publisher.")
+  @Description(
+      "The Parquet input that was published, as given to the publisher; a Delta or Iceberg table with"
+          + " the publisher's --tableVersion or --tableTimestamp, so that the same snapshot is read.")
   @Validation.Required
   String getInput();
 
