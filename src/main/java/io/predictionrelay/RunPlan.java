@@ -219,6 +219,9 @@ public final class RunPlan {
         .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows in ")
         .append(input.splits().size()).append(" row groups, ")
         .append(input.schema().classCount()).append(" class columns\n");
+    if (!input.snapshot().isEmpty()) {
+      s.append("snapshot:     ").append(input.snapshot()).append('\n');
+    }
     s.append("columns:      ").append(input.schema()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");

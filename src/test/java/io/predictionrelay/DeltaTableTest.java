@@ -83,6 +83,7 @@ class DeltaTableTest {
     assertEquals(0.7, run.predictions().get("c").get("class_1").doubleValue());
     assertEquals(2, run.summary().rowsRead());
     assertEquals(2, run.plan().input().totalRows());
+    assertEquals("Delta table " + overwritten + " version 4", run.plan().input().snapshot());
     assertTrue(run.summary().reconciles(), run.summary().toString());
   }
 

@@ -102,6 +102,8 @@ class IcebergTableTest {
     assertEquals(3, run.summary().rowsRead());
     assertEquals(3, run.plan().input().totalRows());
     assertEquals(2, run.plan().input().files().size());
+    assertEquals("Iceberg table " + table.location() + " snapshot " + table.currentSnapshot().snapshotId(),
+        run.plan().input().snapshot());
     assertTrue(run.summary().reconciles(), run.summary().toString());
   }
 

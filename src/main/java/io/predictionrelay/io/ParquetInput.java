@@ -59,10 +59,11 @@ public final class ParquetInput implements Serializable {
   private final List<String> ignoredColumns;
   private final String avroSchema;
   private final List<InputSplit> splits;
+  private final String snapshot;
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
-      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits) {
+      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits, String snapshot) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -72,6 +73,7 @@ public final class ParquetInput implements Serializable {
     this.ignoredColumns = List.copyOf(ignoredColumns);
     this.avroSchema = avroSchema.toString();
     this.splits = List.copyOf(splits);
+    this.snapshot = snapshot;
   }
 
   /** The classic table: {@code id_client} and {@code class_<n>} columns. */
@@ -125,11 +127,16 @@ public final class ParquetInput implements Serializable {
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), first.idType(), columns.extraColumns(),
         new ArrayList<>(first.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, schema, extras, rows, ignored,
-        first.avroSchema(), splits);
+        first.avroSchema(), splits, found.snapshot());
   }
 
   public String pattern() {
     return pattern;
+  }
+
+  /** Which snapshot of which Delta or Iceberg table the files are; empty for plain Parquet. */
+  public String snapshot() {
+    return snapshot;
   }
 
   public List<String> files() {

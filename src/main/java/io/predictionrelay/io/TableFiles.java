@@ -29,10 +29,12 @@ final class TableFiles {
   record TableFile(String path, long size, List<String> partitionValues, long metadataRows) {}
 
   /**
-   * The files of an input, in path order, the names of its partition columns, and their types where
-   * the table's schema gives them (Delta); others are inferred from their values.
+   * The files of an input, in path order, the names of its partition columns, their types where
+   * the table's schema gives them (Delta; others are inferred from their values), and which snapshot
+   * of which table they are (empty for plain Parquet).
    */
-  record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files) {}
+  record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
+      String snapshot) {}
 
   /** Hive writes a null partition value as this directory name. */
   static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
@@ -89,7 +91,7 @@ final class TableFiles {
     }
     List<TableFile> sorted = new ArrayList<>(files.values());
     sorted.sort((a, b) -> a.path().compareTo(b.path()));
-    return new Found(partitionColumns, Map.of(), sorted);
+    return new Found(partitionColumns, Map.of(), sorted, "");
   }
 
   /** A matched file, with its path below the directory or glob root it was found under. */

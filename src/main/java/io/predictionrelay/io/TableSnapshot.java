@@ -224,7 +224,7 @@ public final class TableSnapshot {
       }
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
     }
-    return new Found(partitionColumns, kinds, sorted(files));
+    return new Found(partitionColumns, kinds, sorted(files), table + " version " + snapshot.getVersion(engine));
   }
 
   /** A partition column typed by the table's schema: integers as numbers, dates and the rest as text. */
@@ -283,7 +283,7 @@ public final class TableSnapshot {
     } catch (IOException e) {
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
     }
-    return new Found(List.of(), Map.of(), sorted(files));
+    return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId);
   }
 
   /**
