@@ -4,6 +4,7 @@ import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.MessageFormat;
@@ -113,7 +114,7 @@ public final class RunPlan {
       throw new LaunchException(e.getMessage(), e);
     }
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options));
+    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
     MessageFormat format = MessageOptions.format(options, input.schema());
     int smallest = new PredictionJson(format).smallestMessageSize();
     if (options.getMaxMessageBytes() < smallest) {
@@ -240,6 +241,9 @@ public final class RunPlan {
         .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows in ")
         .append(input.splits().size()).append(" row groups, ")
         .append(input.schema().classCount()).append(" class columns\n");
+    if (!input.snapshot().isEmpty()) {
+      s.append("snapshot:     ").append(input.snapshot()).append('\n');
+    }
     s.append("columns:      ").append(input.schema()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");

@@ -59,10 +59,11 @@ public final class ParquetInput implements Serializable {
   private final List<String> ignoredColumns;
   private final String avroSchema;
   private final List<InputSplit> splits;
+  private final String snapshot;
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
-      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits) {
+      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits, String snapshot) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -72,6 +73,7 @@ public final class ParquetInput implements Serializable {
     this.ignoredColumns = List.copyOf(ignoredColumns);
     this.avroSchema = avroSchema.toString();
     this.splits = List.copyOf(splits);
+    this.snapshot = snapshot;
   }
 
   /** The classic table: {@code id_client} and {@code class_<n>} columns. */
@@ -79,9 +81,14 @@ public final class ParquetInput implements Serializable {
     return describe(inputs, TableColumns.CLASSIC);
   }
 
-  /** Finds the table's files and validates every footer against the columns asked for. */
+  /** The latest snapshot of a Delta or Iceberg table, and every file of any other input. */
   public static ParquetInput describe(String inputs, TableColumns columns) {
-    TableFiles.Found found = TableFiles.discover(inputs);
+    return describe(inputs, columns, TableSnapshot.At.LATEST);
+  }
+
+  /** Finds the table's files and validates every footer against the columns asked for. */
+  public static ParquetInput describe(String inputs, TableColumns columns, TableSnapshot.At at) {
+    TableFiles.Found found = TableFiles.discover(inputs, at);
     List<String> partitionColumns = found.partitionColumns();
     List<String> files = new ArrayList<>();
     Map<String, List<String>> partitionValues = new LinkedHashMap<>();
@@ -107,20 +114,29 @@ public final class ParquetInput implements Serializable {
             file.partitionValues()));
         firstRow += block.getRowCount();
       }
+      if (file.metadataRows() >= 0 && file.metadataRows() != firstRow) {
+        throw new LaunchException(file.path() + ": the table's metadata counts " + file.metadataRows()
+            + " rows, its footer " + firstRow + " (the file was changed)");
+      }
       rows += firstRow;
     }
     List<ExtraColumn> extras =
-        first.extraColumns(columns.extraColumns(), partitionColumns, partitionValues.values());
+        first.extraColumns(columns.extraColumns(), partitionColumns, found.partitionKinds(), partitionValues.values());
     List<String> ignored = new ArrayList<>(first.ignoredColumns);
     partitionColumns.stream().filter(c -> !columns.extraColumns().contains(c)).forEach(ignored::add);
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), first.idType(), columns.extraColumns(),
         new ArrayList<>(first.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, schema, extras, rows, ignored,
-        first.avroSchema(), splits);
+        first.avroSchema(), splits, found.snapshot());
   }
 
   public String pattern() {
     return pattern;
+  }
+
+  /** Which snapshot of which Delta or Iceberg table the files are; empty for plain Parquet. */
+  public String snapshot() {
+    return snapshot;
   }
 
   public List<String> files() {
@@ -436,16 +452,20 @@ public final class ParquetInput implements Serializable {
       return s.toString();
     }
 
-    /** The extra columns in the order asked for, partition columns typed from all their values. */
-    List<ExtraColumn> extraColumns(
-        List<String> names, List<String> partitionColumns, java.util.Collection<List<String>> values) {
+    /**
+     * The extra columns in the order asked for, partition columns typed by the table's schema when it
+     * has one (Delta), else from all their values.
+     */
+    List<ExtraColumn> extraColumns(List<String> names, List<String> partitionColumns,
+        Map<String, Kind> partitionKinds, java.util.Collection<List<String>> values) {
       List<ExtraColumn> extras = new ArrayList<>();
       for (String name : names) {
         if (extraFields.containsKey(name)) {
           extras.add(extraColumn(file, extraFields.get(name)));
         } else {
           int index = partitionColumns.indexOf(name);
-          extras.add(ExtraColumn.partition(name, partitionKind(index, values), index));
+          Kind kind = partitionKinds.containsKey(name) ? partitionKinds.get(name) : partitionKind(index, values);
+          extras.add(ExtraColumn.partition(name, kind, index));
         }
       }
       return extras;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -15,28 +16,59 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * directories or globs; directories read recursively; names starting with {@code _} or {@code .}
  * skipped at any depth ({@code _SUCCESS}, {@code _delta_log/}, {@code .part-0.crc}); Hive-style
  * {@code name=value} directories are partitions whose values belong to every file beneath them.
- * Every other file is data: {@link ParquetInput} refuses one that is not Parquet.
+ * Every other file is data: {@link ParquetInput} refuses one that is not Parquet. A Delta Lake or
+ * Iceberg table is not listed: its snapshot's files come from its log or metadata ({@link TableSnapshot}).
  */
 final class TableFiles {
   private TableFiles() {}
 
-  /** A data file, its size, and its partition values (raw text; null for Hive's default partition). */
-  record TableFile(String path, long size, List<String> partitionValues) {}
+  /**
+   * A data file, its size, its partition values (raw text; null for Hive's default partition), and
+   * its row count as the table's metadata gives it (-1: the footer is all there is).
+   */
+  record TableFile(String path, long size, List<String> partitionValues, long metadataRows) {}
 
-  /** The files of an input, in path order, and the names of its partition columns. */
-  record Found(List<String> partitionColumns, List<TableFile> files) {}
+  /**
+   * The files of an input, in path order, the names of its partition columns, their types where
+   * the table's schema gives them (Delta; others are inferred from their values), and which snapshot
+   * of which table they are (empty for plain Parquet).
+   */
+  record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
+      String snapshot) {}
 
   /** Hive writes a null partition value as this directory name. */
   static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 
   static Found discover(String inputs) {
+    return discover(inputs, TableSnapshot.At.LATEST);
+  }
+
+  /** The files of {@code inputs}; {@code at} selects the snapshot of its one table. */
+  static Found discover(String inputs, TableSnapshot.At at) {
+    List<String> specs = new ArrayList<>();
+    for (String spec : inputs.split(",")) {
+      if (!spec.trim().isEmpty()) {
+        specs.add(spec.trim());
+      }
+    }
+    if (specs.size() == 1) {
+      Optional<Found> table = TableSnapshot.find(specs.get(0), at);
+      if (table.isPresent()) {
+        if (table.get().files().isEmpty()) {
+          throw new LaunchException("--input " + inputs + ": the table's snapshot has no data files");
+        }
+        return table.get();
+      }
+    }
+    if (!at.latest()) {
+      throw new LaunchException(at + ": --input " + inputs + " is not one Delta or Iceberg table");
+    }
     Map<String, TableFile> files = new LinkedHashMap<>();
     List<String> partitionColumns = null;
     String columnsFrom = null;
-    for (String spec : inputs.split(",")) {
-      spec = spec.trim();
-      if (spec.isEmpty()) {
-        continue;
+    for (String spec : specs) {
+      if (specs.size() > 1 && TableSnapshot.isTable(spec)) {
+        throw new LaunchException("--input " + spec + ": a Delta or Iceberg table is read alone, not among other inputs");
       }
       for (Match match : match(spec)) {
         String name = match.relativePath();
@@ -51,7 +83,7 @@ final class TableFiles {
           throw new LaunchException(match.path() + ": partition directories " + partition.columns()
               + " differ from " + partitionColumns + " of " + columnsFrom);
         }
-        files.putIfAbsent(match.path(), new TableFile(match.path(), match.size(), partition.values()));
+        files.putIfAbsent(match.path(), new TableFile(match.path(), match.size(), partition.values(), -1));
       }
     }
     if (files.isEmpty()) {
@@ -59,7 +91,7 @@ final class TableFiles {
     }
     List<TableFile> sorted = new ArrayList<>(files.values());
     sorted.sort((a, b) -> a.path().compareTo(b.path()));
-    return new Found(partitionColumns, sorted);
+    return new Found(partitionColumns, Map.of(), sorted, "");
   }
 
   /** A matched file, with its path below the directory or glob root it was found under. */

@@ -10,7 +10,9 @@ public interface PublishOptions extends MessageOptions, TableOptions, KafkaClien
   @Description(
       "Parquet input: files, directories (read recursively, Hive-style name=value directories as"
           + " partition columns; names starting with _ or . skipped) or globs, comma-separated;"
-          + " local, hdfs://, s3://, s3a:// or gs://.")
+          + " local, hdfs://, s3://, s3a:// or gs://. A Delta table (a directory with _delta_log/) or an"
+          + " Iceberg table (a Hadoop table's directory, or a metadata file) is read as its snapshot's"
+          + " files, see --tableVersion and --tableTimestamp.")
   @Validation.Required
   String getInput();
 

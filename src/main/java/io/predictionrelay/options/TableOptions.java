@@ -5,8 +5,9 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Which columns of the table are published: the id, the class columns and any extra columns. The
- * publisher and the verifier both take these options.
+ * Which columns of the table are published: the id, the class columns and any extra columns, and
+ * which snapshot of a Delta or Iceberg table. The publisher and the verifier both take these
+ * options, so the verifier reads what was published.
  */
 public interface TableOptions extends PipelineOptions {
 
@@ -31,4 +32,18 @@ public interface TableOptions extends PipelineOptions {
   String getExtraColumns();
 
   void setExtraColumns(String value);
+
+  @Description(
+      "The snapshot of a Delta or Iceberg --input to publish: a Delta table version, or an Iceberg"
+          + " snapshot id (default: the latest).")
+  Long getTableVersion();
+
+  void setTableVersion(Long value);
+
+  @Description(
+      "The snapshot of a Delta or Iceberg --input that was current at this time: epoch milliseconds"
+          + " or an ISO-8601 instant such as 2026-11-18T10:00:00Z (default: the latest).")
+  String getTableTimestamp();
+
+  void setTableTimestamp(String value);
 }

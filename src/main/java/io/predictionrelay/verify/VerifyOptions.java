@@ -13,7 +13,9 @@ import org.apache.beam.sdk.options.Validation;
  */
 public interface VerifyOptions extends MessageOptions, TableOptions, KafkaClientOptions {
 
-  @Description("The Parquet input that was published, as given to the publisher.")
+  @Description(
+      "The Parquet input that was published, as given to the publisher; a Delta or Iceberg table with"
+          + " the publisher's --tableVersion or --tableTimestamp, so that the same snapshot is read.")
   @Validation.Required
   String getInput();
 

@@ -5,6 +5,7 @@ import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.DeadLetter;
@@ -114,7 +115,7 @@ public final class VerifyTopic {
       throw new LaunchException(e.getMessage(), e);
     }
     FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options));
+    ParquetInput parquet = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
     MessageFormat format = MessageOptions.format(options, parquet.schema());
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
