@@ -49,8 +49,7 @@ class TableFilesTest {
     parquet(table.resolve("dt=__HIVE_DEFAULT_PARTITION__/model=c/part-0.parquet"), "d");
     Files.writeString(table.resolve("_SUCCESS"), "");
     Files.writeString(table.resolve("dt=2026-11-19/model=c/.part-0.parquet.crc"), "crc");
-    Files.createDirectories(table.resolve("_delta_log"));
-    Files.writeString(table.resolve("_delta_log/00000000000000000000.json"), "{}");
+    Files.writeString(table.resolve("dt=2026-11-18/_committed_8493"), "{}"); // a Databricks marker
     parquet(table.resolve("_temporary/0/part-9.parquet"), "never");
 
     TableFiles.Found found = TableFiles.discover(table.toString());
