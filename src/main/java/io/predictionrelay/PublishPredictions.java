@@ -15,9 +15,12 @@ import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadPredictions;
+import io.predictionrelay.transforms.SkipDelivered;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import org.apache.beam.sdk.values.KV;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -103,8 +106,21 @@ public final class PublishPredictions {
     if (plan.topicMissing()) {
       plan = createTopic(plan);
     }
+    if (plan.sink() == RunPlan.Sink.KAFKA) {
+      createRunsTopic(plan);
+    }
     System.out.println(plan.describe());
     return plan;
+  }
+
+  /** Creates the control topic of the run records if it is missing: one partition, so records keep their order. */
+  static void createRunsTopic(RunPlan plan) {
+    PublishOptions options = plan.options();
+    String runsTopic = RunPlan.runsTopic(options);
+    try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
+      topics.ensureTopic(runsTopic, options.getCreateTopic(), 1, options.getReplicationFactor());
+      topics.checkCanWrite(runsTopic);
+    }
   }
 
   /**
@@ -151,9 +167,9 @@ public final class PublishPredictions {
             .withDeadLetterDir(options.getDeadLetterDir());
     PCollection<MessageBatch> batches =
         plan.grouping() == RunPlan.Grouping.BUCKET
-            ? pipeline
-                .apply("ReadPredictions", read)
-                .apply("AssignBucket", AssignBucket.into(plan.buckets()))
+            ? skipDelivered(pipeline
+                    .apply("ReadPredictions", read)
+                    .apply("AssignBucket", AssignBucket.into(plan.buckets())), plan)
                 .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
                 .apply(
                     "BatchIntoMessages",
@@ -163,10 +179,20 @@ public final class PublishPredictions {
             : PBegin.in(pipeline)
                 .apply(
                     "BatchInSplits",
-                    BatchInSplits.of(read)
+                    BatchInSplits.of(plan.identity().resumed()
+                            ? read.skippingSplits(plan.identity().resume().completeGroups())
+                            : read)
                         .withMaxPredictions(options.getMaxPredictionsPerMessage())
                         .withMaxBytes(options.getMaxMessageBytes()));
     return batches.apply("EncodeJson", EncodeJson.of(plan.format()));
+  }
+
+  /** For a resumed run, the buckets that arrived whole are dropped before the shuffle. */
+  private static PCollection<KV<Integer, Prediction>> skipDelivered(
+      PCollection<KV<Integer, Prediction>> keyed, RunPlan plan) {
+    return plan.identity().resumed()
+        ? keyed.apply("SkipDelivered", SkipDelivered.buckets(plan.identity().resume().completeGroups()))
+        : keyed;
   }
 
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */
@@ -177,7 +203,10 @@ public final class PublishPredictions {
           "PublishToKafka",
           PublishToKafka.to(options.getTopic())
               .withBootstrapServers(options.getBootstrapServers())
-              .withProducerConfig(plan.producerConfig()));
+              .withProducerConfig(plan.producerConfig())
+              .withRunId(plan.identity().runId())
+              .withRateLimit(options.getMaxMessagesPerSecond() / plan.publishers(),
+                  options.getMaxBytesPerSecond() / plan.publishers()));
     } else {
       messages.apply("WriteMessageFiles", WriteMessageFiles.to(options.getOutputDir()));
     }
@@ -188,10 +217,38 @@ public final class PublishPredictions {
     publish(buildMessages(pipeline, plan), plan);
   }
 
-  /** Runs a pipeline built from {@code plan} to the end; returns its counts and writes its report. */
+  /**
+   * Runs a pipeline built from {@code plan} to the end; returns its counts and writes its report.
+   * A run to Kafka writes a record to the control topic when it starts and when it ends.
+   */
   public static RunSummary execute(Pipeline pipeline, RunPlan plan) {
     PublishOptions options = plan.options();
     long start = System.nanoTime();
+    Instant startedAt = Instant.now();
+    RunRecords records = RunRecords.of(plan, startedAt);
+    records.started();
+    RunSummary summary;
+    try {
+      summary = runToTheEnd(pipeline, plan);
+    } catch (RuntimeException e) {
+      records.failed(e);
+      throw e;
+    }
+    records.completed(summary);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    try {
+      Path report = RunReport.write(
+          Path.of(options.getReportDir()), RunReport.toMap(plan, summary, seconds), summary);
+      System.out.println("report:       " + report);
+    } catch (IOException e) {
+      System.err.println(
+          "warning: no run report could be written under " + options.getReportDir() + ": " + e);
+    }
+    return summary;
+  }
+
+  private static RunSummary runToTheEnd(Pipeline pipeline, RunPlan plan) {
+    PublishOptions options = plan.options();
     JavaSparkContext spark = RunnerDefaults.isSparkRunner(options)
         ? RunnerDefaults.startSparkContext(options, plan.sparkSettings())
         : null;
@@ -208,21 +265,12 @@ public final class PublishPredictions {
       } finally {
         progress.close();
       }
-      summary = RunSummary.of(result, plan.input().totalRows(), plan.topicPartitions());
+      summary = RunSummary.of(result, plan);
       progress.finish(summary);
     } finally {
       if (spark != null) {
         spark.stop();
       }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    try {
-      Path report = RunReport.write(
-          Path.of(options.getReportDir()), RunReport.toMap(plan, summary, seconds), summary);
-      System.out.println("report:       " + report);
-    } catch (IOException e) {
-      System.err.println(
-          "warning: no run report could be written under " + options.getReportDir() + ": " + e);
     }
     return summary;
   }

@@ -17,11 +17,13 @@ import org.apache.beam.sdk.metrics.DistributionResult;
  */
 public final class RunSummary {
   private final long expectedRows;
+  private final long rowsSkipped;
   private final int topicPartitions;
   private final RunCounts counts;
 
-  RunSummary(long expectedRows, int topicPartitions, RunCounts counts) {
+  RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts) {
     this.expectedRows = expectedRows;
+    this.rowsSkipped = rowsSkipped;
     this.topicPartitions = topicPartitions;
     this.counts = counts;
   }
@@ -31,7 +33,24 @@ public final class RunSummary {
    * published to a topic of {@code topicPartitions} partitions (0 for the files sink).
    */
   public static RunSummary of(PipelineResult result, long expectedRows, int topicPartitions) {
-    return new RunSummary(expectedRows, topicPartitions, RunCounts.committed(result));
+    return new RunSummary(expectedRows, 0, topicPartitions, RunCounts.committed(result));
+  }
+
+  /** The committed counts of a finished pipeline built from {@code plan}. */
+  public static RunSummary of(PipelineResult result, RunPlan plan) {
+    RunPlan.Resume resume = plan.identity().resume();
+    return new RunSummary(plan.input().totalRows(), resume == null ? 0 : resume.rowsSkipped(),
+        plan.topicPartitions(), RunCounts.committed(result));
+  }
+
+  /** Rows of input splits a resumed run did not read: every message of those splits had arrived. */
+  public long rowsSkipped() {
+    return rowsSkipped;
+  }
+
+  /** Predictions a resumed run read but did not send: every message of their bucket had arrived. */
+  public long predictionsSkipped() {
+    return counter(RunMetrics.PREDICTIONS_SKIPPED);
   }
 
   /** The counts this summary was read from. */
@@ -136,17 +155,28 @@ public final class RunSummary {
     return partitions;
   }
 
-  /** Rows in the footers = rows read = predictions published + rows dead-lettered. */
+  /**
+   * Rows in the footers = rows read (+ rows of splits skipped on resume), and rows read =
+   * predictions published + rows dead-lettered (+ predictions skipped on resume).
+   */
   public boolean reconciles() {
-    return rowsRead() == expectedRows && rowsRead() == predictions() + deadLettered();
+    return rowsRead() + rowsSkipped == expectedRows
+        && rowsRead() == predictions() + deadLettered() + predictionsSkipped();
   }
 
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("run summary\n");
     s.append(String.format("  rows in input footers   %,d%n", expectedRows));
+    if (rowsSkipped > 0) {
+      s.append(String.format("  rows skipped (delivered) %,d (their splits arrived whole in the resumed run)%n", rowsSkipped));
+    }
     s.append(String.format("  rows read               %,d%n", rowsRead()));
     s.append(String.format("  predictions published   %,d%n", predictions()));
+    if (predictionsSkipped() > 0) {
+      s.append(String.format("  predictions skipped     %,d (already delivered: their buckets arrived whole)%n",
+          predictionsSkipped()));
+    }
     s.append(String.format("  rows dead-lettered      %,d%n", deadLettered()));
     deadLetters().forEach((reason, count) -> {
       if (count > 0) {
@@ -173,10 +203,12 @@ public final class RunSummary {
         "  partition %-3d           %,d messages, %,d predictions, %,d bytes%n",
         p, traffic.get("messages"), traffic.get("predictions"), traffic.get("bytes"))));
     if (reconciles()) {
-      s.append("  counts reconcile: read = published + dead-lettered");
+      s.append("  counts reconcile: read = published + dead-lettered"
+          + (rowsSkipped + predictionsSkipped() > 0 ? " + skipped" : ""));
     } else {
-      s.append(String.format("  COUNTS DO NOT RECONCILE: footers %,d, read %,d, published + dead-lettered %,d",
-          expectedRows, rowsRead(), predictions() + deadLettered()));
+      s.append(String.format("  COUNTS DO NOT RECONCILE: footers %,d, read %,d, skipped rows %,d,"
+              + " published + dead-lettered + skipped predictions %,d",
+          expectedRows, rowsRead(), rowsSkipped, predictions() + deadLettered() + predictionsSkipped()));
     }
     return s.toString();
   }

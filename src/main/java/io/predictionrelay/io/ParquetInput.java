@@ -60,10 +60,12 @@ public final class ParquetInput implements Serializable {
   private final String avroSchema;
   private final List<InputSplit> splits;
   private final String snapshot;
+  private final List<String> identities;
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
-      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits, String snapshot) {
+      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits, String snapshot,
+      List<String> identities) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -74,6 +76,19 @@ public final class ParquetInput implements Serializable {
     this.avroSchema = avroSchema.toString();
     this.splits = List.copyOf(splits);
     this.snapshot = snapshot;
+    this.identities = List.copyOf(identities);
+  }
+
+  /**
+   * What identifies this input's data: each file's path, size, modification time and row count,
+   * and the table snapshot, if any. The same lines mean the same rows.
+   */
+  public List<String> identity() {
+    List<String> lines = new ArrayList<>(identities);
+    if (snapshot != null && !snapshot.isEmpty()) {
+      lines.add(snapshot);
+    }
+    return lines;
   }
 
   /** The classic table: {@code id_client} and {@code class_<n>} columns. */
@@ -92,6 +107,7 @@ public final class ParquetInput implements Serializable {
     List<String> partitionColumns = found.partitionColumns();
     List<String> files = new ArrayList<>();
     Map<String, List<String>> partitionValues = new LinkedHashMap<>();
+    List<String> identities = new ArrayList<>();
     List<InputSplit> splits = new ArrayList<>();
     long rows = 0;
     FileSchema first = null;
@@ -106,6 +122,8 @@ public final class ParquetInput implements Serializable {
       }
       files.add(file.path());
       partitionValues.put(file.path(), file.partitionValues());
+      identities.add(file.path() + " " + file.size() + " bytes, modified " + file.modifiedMillis() + ", "
+          + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows");
       long firstRow = 0;
       for (BlockMetaData block : footer.getBlocks()) {
         long start = block.getStartingPos();
@@ -127,7 +145,7 @@ public final class ParquetInput implements Serializable {
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), first.idType(), columns.extraColumns(),
         new ArrayList<>(first.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, schema, extras, rows, ignored,
-        first.avroSchema(), splits, found.snapshot());
+        first.avroSchema(), splits, found.snapshot(), identities);
   }
 
   public String pattern() {

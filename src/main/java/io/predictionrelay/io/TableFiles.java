@@ -26,7 +26,7 @@ final class TableFiles {
    * A data file, its size, its partition values (raw text; null for Hive's default partition), and
    * its row count as the table's metadata gives it (-1: the footer is all there is).
    */
-  record TableFile(String path, long size, List<String> partitionValues, long metadataRows) {}
+  record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {}
 
   /**
    * The files of an input, in path order, the names of its partition columns, their types where
@@ -83,7 +83,7 @@ final class TableFiles {
           throw new LaunchException(match.path() + ": partition directories " + partition.columns()
               + " differ from " + partitionColumns + " of " + columnsFrom);
         }
-        files.putIfAbsent(match.path(), new TableFile(match.path(), match.size(), partition.values(), -1));
+        files.putIfAbsent(match.path(), new TableFile(match.path(), match.size(), partition.values(), -1, match.modified()));
       }
     }
     if (files.isEmpty()) {
@@ -95,7 +95,7 @@ final class TableFiles {
   }
 
   /** A matched file, with its path below the directory or glob root it was found under. */
-  private record Match(String path, String relativePath, long size) {}
+  private record Match(String path, String relativePath, long size, long modified) {}
 
   private static boolean hidden(String relativePath) {
     for (String part : relativePath.split("/")) {
@@ -121,7 +121,8 @@ final class TableFiles {
     found.addAll(matchOrEmpty(dir + "**"));
     if (found.isEmpty() && exact.size() == 1 && !exact.get(0).resourceId().isDirectory()) {
       MatchResult.Metadata file = exact.get(0); // a file (Hadoop lists a directory like one: found would hold its files)
-      return List.of(new Match(file.resourceId().toString(), file.resourceId().getFilename(), file.sizeBytes()));
+      return List.of(new Match(file.resourceId().toString(), file.resourceId().getFilename(), file.sizeBytes(),
+          file.lastModifiedMillis()));
     }
     if (found.isEmpty()) {
       throw new LaunchException("--input " + spec
@@ -159,7 +160,7 @@ final class TableFiles {
     for (MatchResult.Metadata file : files) {
       String path = file.resourceId().toString();
       String relative = path.startsWith(prefix) ? path.substring(prefix.length()) : file.resourceId().getFilename();
-      matches.add(new Match(path, relative, file.sizeBytes()));
+      matches.add(new Match(path, relative, file.sizeBytes(), file.lastModifiedMillis()));
     }
     return matches;
   }

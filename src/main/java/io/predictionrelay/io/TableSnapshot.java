@@ -214,7 +214,7 @@ public final class TableSnapshot {
             for (String column : partitionColumns) {
               partitionValues.add(values.get(column));
             }
-            files.add(new TableFile(path, status.getSize(), partitionValues, -1));
+            files.add(new TableFile(path, status.getSize(), partitionValues, -1, status.getModificationTime()));
           }
         }
       }
@@ -278,7 +278,7 @@ public final class TableSnapshot {
               + " (row-level delete files) are not supported (" + deletes.path() + ")");
         }
         // Identity-partitioned columns are written in Iceberg's data files: no partition values to add.
-        files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount()));
+        files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount(), 0));
       }
     } catch (IOException e) {
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);

@@ -12,17 +12,31 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
-/** A message ready to publish: its id (the Kafka key), how many predictions it holds, its JSON. */
+/**
+ * A message ready to publish: its id (the Kafka key), how many predictions it holds, whether it is
+ * the last of its bucket or split, and its JSON.
+ */
 @DefaultCoder(EncodedMessage.Coder.class)
 public final class EncodedMessage {
   private final String key;
   private final int predictionCount;
+  private final boolean last;
   private final byte[] value;
 
   public EncodedMessage(String key, int predictionCount, byte[] value) {
+    this(key, predictionCount, false, value);
+  }
+
+  public EncodedMessage(String key, int predictionCount, boolean last, byte[] value) {
     this.key = Objects.requireNonNull(key, "key");
     this.predictionCount = predictionCount;
+    this.last = last;
     this.value = Objects.requireNonNull(value, "value");
+  }
+
+  /** Whether this is the last message of its bucket or split. */
+  public boolean last() {
+    return last;
   }
 
   public String key() {
@@ -50,6 +64,7 @@ public final class EncodedMessage {
     EncodedMessage other = (EncodedMessage) o;
     return key.equals(other.key)
         && predictionCount == other.predictionCount
+        && last == other.last
         && Arrays.equals(value, other.value);
   }
 
@@ -75,13 +90,19 @@ public final class EncodedMessage {
     public void encode(EncodedMessage message, OutputStream out) throws IOException {
       StringUtf8Coder.of().encode(message.key, out);
       VarIntCoder.of().encode(message.predictionCount, out);
+      out.write(message.last ? 1 : 0);
       ByteArrayCoder.of().encode(message.value, out);
     }
 
     @Override
     public EncodedMessage decode(InputStream in) throws IOException {
-      return new EncodedMessage(
-          StringUtf8Coder.of().decode(in), VarIntCoder.of().decode(in), ByteArrayCoder.of().decode(in));
+      String key = StringUtf8Coder.of().decode(in);
+      int count = VarIntCoder.of().decode(in);
+      int last = in.read();
+      if (last < 0) {
+        throw new java.io.EOFException("message " + key + ": no last flag");
+      }
+      return new EncodedMessage(key, count, last == 1, ByteArrayCoder.of().decode(in));
     }
 
     @Override

@@ -19,26 +19,43 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 @DefaultCoder(MessageBatch.Coder.class)
 public final class MessageBatch {
   private final String id;
+  private final boolean last;
   private final List<Prediction> predictions;
 
-  private MessageBatch(String id, List<Prediction> predictions) {
+  private MessageBatch(String id, boolean last, List<Prediction> predictions) {
     this.id = Objects.requireNonNull(id, "id");
+    this.last = last;
     this.predictions = List.copyOf(predictions);
   }
 
-  /** Chunk {@code chunk} of bucket {@code bucket}. */
+  /** Chunk {@code chunk} of bucket {@code bucket}, not its last. */
   public static MessageBatch inBucket(int bucket, int chunk, List<Prediction> predictions) {
-    return new MessageBatch(bucket + "-" + chunk, predictions);
+    return new MessageBatch(MessageId.ofBucket(bucket, chunk).toString(), false, predictions);
   }
 
-  /** Chunk {@code chunk} of input split {@code split}. */
+  /** The last chunk of bucket {@code bucket}: the bucket is complete once chunks 0 to this one arrived. */
+  public static MessageBatch lastInBucket(int bucket, int chunk, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofBucket(bucket, chunk).toString(), true, predictions);
+  }
+
+  /** Chunk {@code chunk} of input split {@code split}, not its last. */
   public static MessageBatch inSplit(int split, int chunk, List<Prediction> predictions) {
-    return new MessageBatch("s" + split + "-" + chunk, predictions);
+    return new MessageBatch(MessageId.ofSplit(split, chunk).toString(), false, predictions);
+  }
+
+  /** The last chunk of input split {@code split}. */
+  public static MessageBatch lastInSplit(int split, int chunk, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofSplit(split, chunk).toString(), true, predictions);
   }
 
   /** The Kafka key. Consumers drop duplicates by it. */
   public String messageId() {
     return id;
+  }
+
+  /** Whether this is the last chunk of its bucket or split. */
+  public boolean last() {
+    return last;
   }
 
   public List<Prediction> predictions() {
@@ -49,17 +66,18 @@ public final class MessageBatch {
   public boolean equals(Object o) {
     return o instanceof MessageBatch other
         && id.equals(other.id)
+        && last == other.last
         && predictions.equals(other.predictions);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, predictions);
+    return Objects.hash(id, last, predictions);
   }
 
   @Override
   public String toString() {
-    return id + predictions;
+    return id + (last ? " (last)" : "") + predictions;
   }
 
   /** Deterministic coder for {@link MessageBatch}. */
@@ -75,12 +93,18 @@ public final class MessageBatch {
     @Override
     public void encode(MessageBatch value, OutputStream out) throws IOException {
       ID.encode(value.id, out);
+      out.write(value.last ? 1 : 0);
       PREDICTIONS.encode(value.predictions, out);
     }
 
     @Override
     public MessageBatch decode(InputStream in) throws IOException {
-      return new MessageBatch(ID.decode(in), PREDICTIONS.decode(in));
+      String id = ID.decode(in);
+      int last = in.read();
+      if (last < 0) {
+        throw new java.io.EOFException("message " + id + ": no last flag");
+      }
+      return new MessageBatch(id, last == 1, PREDICTIONS.decode(in));
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class RunMetrics {
   public static final String PREDICTIONS = "predictions_published";
   public static final String BYTES = "bytes_published";
   public static final String PREDICTIONS_PER_MESSAGE = "predictions_per_message";
+  /** Predictions a resumed run did not send again: their bucket had arrived whole. */
+  public static final String PREDICTIONS_SKIPPED = "predictions_skipped";
   /** Rows whose id an earlier row of the same bucket already had (bucketed grouping). */
   public static final String REPEATED_IDS = "repeated_ids";
   public static final String BUCKET_ROWS = "bucket_rows";

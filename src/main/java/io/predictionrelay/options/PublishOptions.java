@@ -5,7 +5,8 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
 /** Everything a run of {@link io.predictionrelay.PublishPredictions} can be told. */
-public interface PublishOptions extends MessageOptions, TableOptions, KafkaClientOptions {
+public interface PublishOptions
+    extends MessageOptions, TableOptions, KafkaClientOptions, OperationOptions {
 
   @Description(
       "Parquet input: files, directories (read recursively, Hive-style name=value directories as"

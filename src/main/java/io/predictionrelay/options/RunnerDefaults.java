@@ -137,4 +137,36 @@ public final class RunnerDefaults {
   public static boolean isSparkRunner(PipelineOptions options) {
     return options.getRunner().getSimpleName().equals("SparkRunner");
   }
+
+  /**
+   * How many writers can run at once: the threads of a local Spark ({@code local[N]}), a cluster's
+   * {@code spark.cores.max} or executors x cores when set, else the Spark partitions; the Direct
+   * runner's target parallelism; else this machine's cores. Rate limits are shared out among them,
+   * so that together they stay under the limit (with fewer at once, the run is slower, never faster).
+   */
+  public static int concurrentWriters(PipelineOptions options, Map<String, String> derived) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (isSparkRunner(options)) {
+      SparkConf conf = new SparkConf();
+      String master = master(options.as(SparkPipelineOptions.class));
+      java.util.regex.Matcher local = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?]").matcher(master);
+      if (local.matches()) {
+        return local.group(1).equals("*") ? cores : Integer.parseInt(local.group(1));
+      }
+      if (master.equals("local")) {
+        return 1;
+      }
+      if (conf.contains("spark.cores.max")) {
+        return Integer.parseInt(conf.get("spark.cores.max"));
+      }
+      if (conf.contains("spark.executor.instances") && conf.contains("spark.executor.cores")) {
+        return Integer.parseInt(conf.get("spark.executor.instances")) * Integer.parseInt(conf.get("spark.executor.cores"));
+      }
+      return Math.max(1, sparkPartitions(derived));
+    }
+    if (options.getRunner().getSimpleName().equals("DirectRunner")) {
+      return Math.max(1, options.as(org.apache.beam.runners.direct.DirectOptions.class).getTargetParallelism());
+    }
+    return cores;
+  }
 }

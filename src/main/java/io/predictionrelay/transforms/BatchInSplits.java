@@ -100,7 +100,7 @@ public final class BatchInSplits extends PTransform<PBegin, PCollection<MessageB
       });
       List<Prediction> last = cutter.finish();
       if (last != null) {
-        out.output(MessageBatch.inSplit(split.index(), chunk[0], last));
+        out.output(MessageBatch.lastInSplit(split.index(), chunk[0], last));
       }
     }
 

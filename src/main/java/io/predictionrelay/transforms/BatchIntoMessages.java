@@ -121,7 +121,7 @@ public final class BatchIntoMessages
         if (last.size() == maxPredictions) {
           fullMessages.inc();
         }
-        out.output(MessageBatch.inBucket(id, chunk, last));
+        out.output(MessageBatch.lastInBucket(id, chunk, last));
       }
     }
   }

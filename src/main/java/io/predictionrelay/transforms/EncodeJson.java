@@ -49,7 +49,7 @@ public final class EncodeJson
     public void processElement(@Element MessageBatch batch, OutputReceiver<EncodedMessage> out) {
       out.output(
           new EncodedMessage(
-              batch.messageId(), batch.predictions().size(), json.encode(batch.predictions())));
+              batch.messageId(), batch.predictions().size(), batch.last(), json.encode(batch.predictions())));
     }
   }
 }

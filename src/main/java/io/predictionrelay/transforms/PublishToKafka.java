@@ -24,31 +24,61 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes messages to a Kafka topic with KafkaIO: the key is the message id, the value the JSON
- * array, and the {@value #COUNT_HEADER} header holds the number of predictions.
+ * Publishes messages to a Kafka topic with KafkaIO: the key is the message id, the value the JSON,
+ * and headers tell consumers what they hold: {@value #COUNT_HEADER} (the number of predictions),
+ * {@value #RUN_ID_HEADER} (the run that published it) and {@value #LAST_HEADER} (on the last
+ * message of each bucket or split). Optionally throttled to a rate shared by all writers.
  */
 public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>, PDone> {
   public static final String COUNT_HEADER = "prediction_count";
+  public static final String RUN_ID_HEADER = "run_id";
+  public static final String LAST_HEADER = "last_in_bucket";
 
   private final String topic;
   private final String bootstrapServers;
   private final Map<String, Object> producerConfig;
+  private final String runId;
+  private final double messagesPerSecond;
+  private final double bytesPerSecond;
 
-  private PublishToKafka(String topic, String bootstrapServers, Map<String, Object> producerConfig) {
+  private PublishToKafka(String topic, String bootstrapServers, Map<String, Object> producerConfig,
+      String runId, double messagesPerSecond, double bytesPerSecond) {
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
     this.producerConfig = producerConfig;
+    this.runId = runId;
+    this.messagesPerSecond = messagesPerSecond;
+    this.bytesPerSecond = bytesPerSecond;
   }
 
   public static PublishToKafka to(String topic) {
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must not be empty");
     }
-    return new PublishToKafka(topic, null, Map.of());
+    return new PublishToKafka(topic, null, Map.of(), null, 0, 0);
   }
 
   public PublishToKafka withBootstrapServers(String bootstrapServers) {
-    return new PublishToKafka(topic, bootstrapServers, producerConfig);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
+  }
+
+  /** Every message carries this run id in its {@value #RUN_ID_HEADER} header. */
+  public PublishToKafka withRunId(String runId) {
+    if (runId == null || runId.isBlank()) {
+      throw new IllegalArgumentException("runId must not be empty");
+    }
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
+  }
+
+  /**
+   * Throttles each writer to these rates (0: no limit). The run's limit is shared out by dividing it
+   * by the number of writers that can run at once, so that together they stay under it.
+   */
+  public PublishToKafka withRateLimit(double messagesPerSecond, double bytesPerSecond) {
+    if (messagesPerSecond < 0 || bytesPerSecond < 0) {
+      throw new IllegalArgumentException("rate limits must not be negative");
+    }
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
   }
 
   /**
@@ -57,7 +87,8 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
    * the producer through its factory instead.
    */
   public PublishToKafka withProducerConfig(Map<String, Object> producerConfig) {
-    return new PublishToKafka(topic, bootstrapServers, Map.copyOf(producerConfig));
+    return new PublishToKafka(
+        topic, bootstrapServers, Map.copyOf(producerConfig), runId, messagesPerSecond, bytesPerSecond);
   }
 
   @Override
@@ -65,9 +96,12 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     if (bootstrapServers == null) {
       throw new IllegalArgumentException("bootstrapServers must be set");
     }
+    if (messagesPerSecond > 0 || bytesPerSecond > 0) {
+      messages = messages.apply("Throttle", ParDo.of(new ThrottleFn(messagesPerSecond, bytesPerSecond)));
+    }
     return messages
         .apply("CountMessages", ParDo.of(new CountMessagesFn()))
-        .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic)))
+        .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic, runId)))
         .setCoder(ProducerRecordCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
         .apply(
             "WriteToKafka",
@@ -111,11 +145,45 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     return count == null ? 0 : Integer.parseInt(new String(count.value(), StandardCharsets.UTF_8));
   }
 
-  static final class ToProducerRecordFn extends DoFn<EncodedMessage, ProducerRecord<String, byte[]>> {
-    private final String topic;
+  /** Holds each message back until the writer's share of the rate allows it. */
+  static final class ThrottleFn extends DoFn<EncodedMessage, EncodedMessage> {
+    private final double messagesPerSecond;
+    private final double bytesPerSecond;
+    private transient RateLimit messages;
+    private transient RateLimit bytes;
 
-    ToProducerRecordFn(String topic) {
+    ThrottleFn(double messagesPerSecond, double bytesPerSecond) {
+      this.messagesPerSecond = messagesPerSecond;
+      this.bytesPerSecond = bytesPerSecond;
+    }
+
+    @Setup
+    public void setup() {
+      messages = messagesPerSecond > 0 ? new RateLimit(messagesPerSecond, RateLimit.SYSTEM) : null;
+      bytes = bytesPerSecond > 0 ? new RateLimit(bytesPerSecond, RateLimit.SYSTEM) : null;
+    }
+
+    @ProcessElement
+    public void processElement(@Element EncodedMessage message, OutputReceiver<EncodedMessage> out)
+        throws InterruptedException {
+      if (messages != null) {
+        messages.acquire(1);
+      }
+      if (bytes != null) {
+        bytes.acquire(message.value().length);
+      }
+      out.output(message);
+    }
+  }
+
+  static final class ToProducerRecordFn extends DoFn<EncodedMessage, ProducerRecord<String, byte[]>> {
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
+    private final String topic;
+    private final byte[] runId;
+
+    ToProducerRecordFn(String topic, String runId) {
       this.topic = topic;
+      this.runId = runId == null ? null : runId.getBytes(StandardCharsets.UTF_8);
     }
 
     @ProcessElement
@@ -126,6 +194,12 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
       record
           .headers()
           .add(COUNT_HEADER, Integer.toString(message.predictionCount()).getBytes(StandardCharsets.UTF_8));
+      if (runId != null) {
+        record.headers().add(RUN_ID_HEADER, runId);
+      }
+      if (message.last()) {
+        record.headers().add(LAST_HEADER, TRUE);
+      }
       out.output(record);
     }
   }

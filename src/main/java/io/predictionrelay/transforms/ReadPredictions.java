@@ -26,18 +26,20 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
   private final MessageFormat format;
   private final int maxMessageBytes;
   private final String deadLetterDir;
+  private final int[] skippedSplits;
 
-  private ReadPredictions(
-      ParquetInput input, MessageFormat format, int maxMessageBytes, String deadLetterDir) {
+  private ReadPredictions(ParquetInput input, MessageFormat format, int maxMessageBytes,
+      String deadLetterDir, int[] skippedSplits) {
     this.input = input;
     this.format = format;
     this.maxMessageBytes = maxMessageBytes;
     this.deadLetterDir = deadLetterDir;
+    this.skippedSplits = skippedSplits;
   }
 
   /** Reads {@code input}; a format, the byte cap and the dead-letter directory must be given. */
   public static ReadPredictions from(ParquetInput input) {
-    return new ReadPredictions(input, null, 0, null);
+    return new ReadPredictions(input, null, 0, null, new int[0]);
   }
 
   /** The format messages will have: it decides the rounding and the size of one prediction. */
@@ -46,7 +48,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
       throw new IllegalArgumentException(
           "format is for columns " + format.schema() + ", the input has " + input.schema());
     }
-    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir, skippedSplits);
   }
 
   /** Rows whose single-prediction message would exceed this many bytes become dead letters. */
@@ -54,7 +56,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxMessageBytes);
     }
-    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir, skippedSplits);
   }
 
   /** Where dead letters go: JSON Lines files, one per bundle that had any. */
@@ -62,7 +64,14 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     if (deadLetterDir == null || deadLetterDir.isBlank()) {
       throw new IllegalArgumentException("deadLetterDir must not be empty");
     }
-    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir, skippedSplits);
+  }
+
+  /** Leaves out these splits (by index): a resumed run's splits that arrived whole. */
+  public ReadPredictions skippingSplits(int[] splits) {
+    int[] sorted = splits.clone();
+    java.util.Arrays.sort(sorted);
+    return new ReadPredictions(input, format, maxMessageBytes, deadLetterDir, sorted);
   }
 
   MessageFormat format() {
@@ -80,7 +89,9 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
   /** The input's splits, spread over the workers. */
   PCollection<InputSplit> splits(PBegin begin) {
     return begin
-        .apply("ListSplits", Create.of(input.splits()).withCoder(InputSplit.Coder.of()))
+        .apply("ListSplits", Create.of(input.splits().stream()
+                .filter(split -> java.util.Arrays.binarySearch(skippedSplits, split.index()) < 0).toList())
+            .withCoder(InputSplit.Coder.of()))
         .apply("SpreadSplits", Reshuffle.viaRandomKey());
   }
 

@@ -32,6 +32,11 @@ public interface VerifyOptions extends MessageOptions, TableOptions, KafkaClient
 
   void setSince(Long value);
 
+  @Description("Only messages of this run (their run_id header); default: every message of the topic.")
+  String getRunId();
+
+  void setRunId(String value);
+
   @Description("Print progress while reading the input and the topic.")
   @Default.Boolean(false)
   boolean getProgress();

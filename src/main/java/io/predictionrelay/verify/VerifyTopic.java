@@ -61,6 +61,11 @@ public final class VerifyTopic {
     }
 
     /** Only messages written at or after this time (epoch milliseconds). */
+    public Builder runId(String runId) {
+      options.setRunId(runId);
+      return this;
+    }
+
     public Builder since(long epochMillis) {
       options.setSince(epochMillis);
       return this;
@@ -128,7 +133,11 @@ public final class VerifyTopic {
           options.getMaxMessageBytes(), received, keys, report);
       new TopicReader(options.getBootstrapServers(), clientConfig, options.getTopic(), options.getSince(),
           options.getMaxMessageBytes())
-          .readAll(checker::check, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
+          .readAll(record -> {
+            if (ofThisRun(record)) {
+              checker.check(record);
+            }
+          }, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
       log("consumed %,d messages, %,d predictions", report.messages, report.received);
       expected.close();
       received.close();
@@ -185,6 +194,16 @@ public final class VerifyTopic {
       });
     }
     log("read %,d input rows", report.inputRows);
+  }
+
+  /** With {@code --runId}, only that run's messages are checked: the topic may hold others. */
+  private boolean ofThisRun(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+    if (options.getRunId() == null) {
+      return true;
+    }
+    org.apache.kafka.common.header.Header run =
+        record.headers().lastHeader(io.predictionrelay.transforms.PublishToKafka.RUN_ID_HEADER);
+    return run != null && new String(run.value(), java.nio.charset.StandardCharsets.UTF_8).equals(options.getRunId());
   }
 
   private void log(String format, Object... args) {

@@ -84,8 +84,11 @@ class BatchInSplitsTest {
       List<Prediction> rows = all.subList(next, next + (int) split.rows());
       next += (int) split.rows();
       for (int chunk = 0; chunk * 10 < rows.size(); chunk++) {
-        messages.add(MessageBatch.inSplit(split.index(), chunk,
-            rows.subList(chunk * 10, Math.min(rows.size(), chunk * 10 + 10))));
+        List<Prediction> message = rows.subList(chunk * 10, Math.min(rows.size(), chunk * 10 + 10));
+        boolean last = chunk * 10 + 10 >= rows.size();
+        messages.add(last
+            ? MessageBatch.lastInSplit(split.index(), chunk, message)
+            : MessageBatch.inSplit(split.index(), chunk, message));
       }
     }
     assertEquals(2_000, next);

@@ -64,7 +64,7 @@ class BatchIntoMessagesTest {
   void bucketOfExactlyTenIsOneMessage() {
     List<Prediction> rows = rows(10);
     PAssert.that(batch(messages(SCHEMA), 4, rows))
-        .containsInAnyOrder(MessageBatch.inBucket(4, 0, rows));
+        .containsInAnyOrder(MessageBatch.lastInBucket(4, 0, rows));
     pipeline.run().waitUntilFinish();
   }
 
@@ -73,7 +73,7 @@ class BatchIntoMessagesTest {
     List<Prediction> rows = rows(11);
     PAssert.that(batch(messages(SCHEMA), 4, rows))
         .containsInAnyOrder(
-            MessageBatch.inBucket(4, 0, rows.subList(0, 10)), MessageBatch.inBucket(4, 1, rows.subList(10, 11)));
+            MessageBatch.inBucket(4, 0, rows.subList(0, 10)), MessageBatch.lastInBucket(4, 1, rows.subList(10, 11)));
     pipeline.run().waitUntilFinish();
   }
 
@@ -81,7 +81,7 @@ class BatchIntoMessagesTest {
   void bucketOfOneIsOneMessage() {
     List<Prediction> rows = rows(1);
     PAssert.that(batch(messages(SCHEMA), 9, rows))
-        .containsInAnyOrder(MessageBatch.inBucket(9, 0, rows));
+        .containsInAnyOrder(MessageBatch.lastInBucket(9, 0, rows));
     pipeline.run().waitUntilFinish();
   }
 
@@ -99,7 +99,7 @@ class BatchIntoMessagesTest {
         .containsInAnyOrder(
             MessageBatch.inBucket(1, 0, rows.subList(0, 3)),
             MessageBatch.inBucket(1, 1, rows.subList(3, 6)),
-            MessageBatch.inBucket(1, 2, rows.subList(6, 7)));
+            MessageBatch.lastInBucket(1, 2, rows.subList(6, 7)));
     pipeline.run().waitUntilFinish();
   }
 
@@ -110,7 +110,7 @@ class BatchIntoMessagesTest {
         .containsInAnyOrder(
             MessageBatch.inBucket(0, 0, rows.subList(0, 2)),
             MessageBatch.inBucket(0, 1, rows.subList(2, 4)),
-            MessageBatch.inBucket(0, 2, rows.subList(4, 5)));
+            MessageBatch.lastInBucket(0, 2, rows.subList(4, 5)));
     pipeline.run().waitUntilFinish();
   }
 
@@ -119,7 +119,7 @@ class BatchIntoMessagesTest {
     Prediction low = new Prediction("same", new double[] {0.1, 0.9});
     Prediction high = new Prediction("same", new double[] {0.2, 0.8});
     PAssert.that(batch(messages(SCHEMA).withMaxPredictions(1), 2, List.of(low, high)))
-        .containsInAnyOrder(MessageBatch.inBucket(2, 0, List.of(low)), MessageBatch.inBucket(2, 1, List.of(high)));
+        .containsInAnyOrder(MessageBatch.inBucket(2, 0, List.of(low)), MessageBatch.lastInBucket(2, 1, List.of(high)));
     pipeline.run().waitUntilFinish();
   }
 

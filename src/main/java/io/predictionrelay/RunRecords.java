@@ -1,0 +1,99 @@
+package io.predictionrelay;
+
+import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.io.RunLedger;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The records a run writes to its control topic ({@link RunPlan#runsTopic}), keyed by run id: one
+ * when it starts (with the input fingerprint a resume is checked against), and one when it ends,
+ * {@code completed} with its counts or {@code failed} with why, so that consumers can wait for a
+ * run to be complete instead of guessing. The files sink writes none.
+ */
+final class RunRecords {
+  private final RunPlan plan;
+  private final RunLedger ledger;
+  private final Instant startedAt;
+
+  private RunRecords(RunPlan plan, RunLedger ledger, Instant startedAt) {
+    this.plan = plan;
+    this.ledger = ledger;
+    this.startedAt = startedAt;
+  }
+
+  static RunRecords of(RunPlan plan, Instant startedAt) {
+    RunLedger ledger = plan.sink() == RunPlan.Sink.KAFKA
+        ? new RunLedger(plan.options().getBootstrapServers(), plan.producerConfig())
+        : null;
+    return new RunRecords(plan, ledger, startedAt);
+  }
+
+  void started() {
+    write(record("started"));
+  }
+
+  void completed(RunSummary summary) {
+    Map<String, Object> record = record(summary.reconciles() ? "completed" : "failed");
+    record.put("ended_at", Instant.now().toString());
+    record.put("counts", counts(summary));
+    if (!summary.reconciles()) {
+      record.put("error", "counts do not reconcile");
+    }
+    write(record);
+  }
+
+  /** Writes the failure record if the broker still takes it; a run that failed for want of a broker cannot. */
+  void failed(RuntimeException failure) {
+    Map<String, Object> record = record("failed");
+    record.put("ended_at", Instant.now().toString());
+    String message = String.valueOf(failure.getMessage());
+    record.put("error", failure.getClass().getSimpleName() + ": "
+        + ProducerSettings.redact(message.lines().findFirst().orElse(""), plan.producerConfig()));
+    try {
+      write(record);
+    } catch (RuntimeException unwritten) {
+      System.err.println("warning: the failure record of run " + plan.identity().runId() + " could not be written: "
+          + unwritten.getMessage());
+    }
+  }
+
+  private Map<String, Object> record(String status) {
+    Map<String, Object> record = new LinkedHashMap<>();
+    RunPlan.Identity identity = plan.identity();
+    record.put("run_id", identity.runId());
+    record.put("status", status);
+    record.put("topic", plan.options().getTopic());
+    record.put("input", plan.options().getInput());
+    record.put("input_fingerprint", identity.fingerprint());
+    record.put("resumed", identity.resumed());
+    record.put("grouping", plan.grouping().name().toLowerCase(java.util.Locale.ROOT));
+    record.put("buckets", plan.buckets());
+    record.put("started_at", startedAt.toString());
+    record.put("started_at_millis", startedAt.toEpochMilli());
+    return record;
+  }
+
+  private static Map<String, Object> counts(RunSummary summary) {
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("rows_in_footers", summary.expectedRows());
+    counts.put("rows_read", summary.rowsRead());
+    counts.put("rows_skipped", summary.rowsSkipped());
+    counts.put("predictions_published", summary.predictions());
+    counts.put("predictions_skipped", summary.predictionsSkipped());
+    counts.put("messages_published", summary.messages());
+    counts.put("bytes_published", summary.bytes());
+    counts.put("rows_dead_lettered", summary.deadLettered());
+    Map<String, Long> byReason = new LinkedHashMap<>();
+    summary.deadLetters().forEach((reason, count) -> byReason.put(reason.name(), count));
+    counts.put("dead_letters", byReason);
+    return counts;
+  }
+
+  private void write(Map<String, Object> record) {
+    if (ledger != null) {
+      ledger.write(RunPlan.runsTopic(plan.options()), plan.identity().runId(), record);
+    }
+  }
+}
