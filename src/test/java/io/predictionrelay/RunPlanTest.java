@@ -78,4 +78,27 @@ class RunPlanTest {
     assertEquals(401, RunPlan.plan(options("--input=" + dir, "--sink=files", "--rowsPerBucket=10")).buckets());
     assertEquals(7, RunPlan.plan(options("--input=" + dir, "--sink=files", "--numBuckets=7")).buckets());
   }
+
+  @Test
+  void theFingerprintIsTheSameForTheSameInputAndChangesWithIt() throws IOException {
+    Path file = write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", 0.1, 0.9)));
+    String first = RunPlan.plan(options("--input=" + dir, "--sink=files")).identity().fingerprint();
+    assertEquals(first, RunPlan.plan(options("--input=" + dir, "--sink=files")).identity().fingerprint());
+    assertTrue(!first.equals(RunPlan.plan(options("--input=" + dir, "--sink=files", "--numBuckets=9"))
+        .identity().fingerprint()), "G shapes the messages");
+    assertTrue(!first.equals(RunPlan.plan(options("--input=" + dir, "--sink=files", "--layout=compact"))
+        .identity().fingerprint()), "so does the layout");
+    java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    assertTrue(!first.equals(RunPlan.plan(options("--input=" + dir, "--sink=files")).identity().fingerprint()),
+        "a rewritten file is another input");
+    assertTrue(!RunPlan.plan(options("--input=" + dir, "--sink=files")).identity().runId()
+        .equals(RunPlan.plan(options("--input=" + dir, "--sink=files")).identity().runId()), "every run its own id");
+  }
+
+  @Test
+  void onlyARunToKafkaCanBeResumed() throws IOException {
+    write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", 0.1, 0.9)));
+    assertRejected("--resume=20261122-010203-0a0b0c0d", "--input=" + dir, "--sink=files", "--resume=20261122-010203-0a0b0c0d");
+    assertRejected("--maxMessagesPerSecond", "--input=" + dir, "--sink=files", "--maxMessagesPerSecond=-1");
+  }
 }

@@ -98,6 +98,27 @@ public final class KafkaTopics implements AutoCloseable {
           "--topic " + topic + " does not exist on " + bootstrapServers + " and --createTopic=false");
     }
     create(topic, partitions, replicationFactor, new CreateTopicsOptions());
+    awaitVisible(topic);
+  }
+
+  /**
+   * Waits until the broker answers for a topic just created: the controller acknowledges the
+   * creation before every broker's metadata has it, and a describe in between finds no topic.
+   */
+  private void awaitVisible(String topic) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (describeTopic(topic).isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new LaunchException("--topic " + topic + " was created on " + bootstrapServers
+            + " but did not appear within " + timeout.toSeconds() + "s");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LaunchException("interrupted while waiting for topic " + topic, e);
+      }
+    }
   }
 
   /**

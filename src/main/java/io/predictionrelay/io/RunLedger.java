@@ -51,13 +51,13 @@ public final class RunLedger {
   public void write(String runsTopic, String runId, Map<String, Object> record) {
     Map<String, Object> config = KafkaClientConfig.forProducer(clientConfig);
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(runsTopic, runId.getBytes(StandardCharsets.UTF_8),
-          JSON.writeValueAsBytes(record))).get(45, TimeUnit.SECONDS);
+          JSON.writeValueAsBytes(record))).get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("could not write the run record to " + runsTopic + ": " + e, e);
     }

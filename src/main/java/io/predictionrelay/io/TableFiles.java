@@ -107,7 +107,7 @@ final class TableFiles {
   }
 
   private static List<Match> match(String spec) {
-    if (FileSystems.hasGlobWildcard(spec)) {
+    if (isGlob(spec)) {
       List<MatchResult.Metadata> found = matchOrEmpty(spec);
       if (found.isEmpty()) {
         throw new LaunchException("--input " + spec + ": no file matches");
@@ -163,6 +163,11 @@ final class TableFiles {
       matches.add(new Match(path, relative, file.sizeBytes(), file.lastModifiedMillis()));
     }
     return matches;
+  }
+
+  /** Beam's hasGlobWildcard misses character classes ({@code part-0000[02]}), which its matchers support. */
+  private static boolean isGlob(String spec) {
+    return spec.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
   }
 
   /** The directory a glob starts from: its path up to the last '/' before the first wildcard. */

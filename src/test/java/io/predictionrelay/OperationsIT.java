@@ -1,0 +1,305 @@
+package io.predictionrelay;
+
+import static io.predictionrelay.testing.Runs.concat;
+import static io.predictionrelay.testing.Runs.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.io.RunLedger;
+import io.predictionrelay.model.MessageId;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.tools.GeneratePredictions;
+import io.predictionrelay.tools.LocalKafkaBroker;
+import io.predictionrelay.transforms.PublishToKafka;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Running it in production, against the real broker: the headers and run records consumers rely
+ * on, throttling measured from the broker's own append times, and resuming a run that was killed
+ * or lost its broker without sending again what arrived.
+ */
+class OperationsIT {
+  private static final int ROWS = 20_000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    GeneratePredictions.builder(dir.resolve("input")).rows(ROWS).classes(30).files(4).seed(13).build().run();
+  }
+
+  private static String[] args(String topic, String... more) {
+    return concat(new String[] {
+        "--input=" + dir.resolve("input"), "--bootstrapServers=" + KAFKA.bootstrapServers(),
+        "--topic=" + topic, "--deadLetterDir=" + dir.resolve(topic + "-dead"),
+        "--reportDir=" + dir.resolve("reports"), "--runner=SparkRunner", "--sparkMaster=local[2]"}, more);
+  }
+
+  /** Every record of a topic, up to its end. */
+  private static List<ConsumerRecord<byte[], byte[]>> consume(String topic) {
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+      return records;
+    }
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static List<JsonNode> runRecords(String topic) throws IOException {
+    List<JsonNode> records = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : consume(topic + ".runs")) {
+      records.add(JSON.readTree(record.value()));
+    }
+    return records;
+  }
+
+  @Test
+  void everyMessageTellsItsRunAndTheLastOfItsBucketAndTheRunRecordsItsEnd() throws Exception {
+    String topic = "ops-headers";
+    RunSummary summary = PublishPredictions.run(options(args(topic, "--partitions=3")));
+    assertTrue(summary.reconciles(), summary.toString());
+
+    List<JsonNode> records = runRecords(topic);
+    assertEquals(List.of("started", "completed"), records.stream().map(r -> r.get("status").asText()).toList());
+    String runId = records.get(0).get("run_id").asText();
+    assertEquals(runId, records.get(1).get("run_id").asText());
+    JsonNode counts = records.get(1).get("counts");
+    assertEquals(ROWS, counts.get("rows_in_footers").asLong());
+    assertEquals(ROWS, counts.get("predictions_published").asLong());
+    assertEquals(summary.messages(), counts.get("messages_published").asLong());
+    assertEquals(summary.bytes(), counts.get("bytes_published").asLong());
+    assertEquals(0, counts.get("dead_letters").get("MISSING_ID").asLong());
+    assertTrue(records.get(1).get("input_fingerprint").asText().matches("[0-9a-f]{32}"), records.get(1).toString());
+
+    Map<Integer, Integer> lastChunk = new HashMap<>();
+    Map<Integer, Integer> chunks = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : consume(topic)) {
+      assertEquals(runId, header(record, PublishToKafka.RUN_ID_HEADER));
+      MessageId id = MessageId.parse(new String(record.key(), StandardCharsets.UTF_8));
+      chunks.merge(id.group(), 1, Integer::sum);
+      if ("true".equals(header(record, PublishToKafka.LAST_HEADER))) {
+        assertEquals(null, lastChunk.put(id.group(), id.chunk()), "two last messages in bucket " + id.group());
+      }
+    }
+    assertEquals(chunks.keySet(), lastChunk.keySet());
+    chunks.forEach((bucket, count) -> assertEquals(count - 1, lastChunk.get(bucket), "bucket " + bucket));
+
+    VerifyReport report = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+        .runId(runId).build().verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(ROWS, report.received);
+    VerifyReport other = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+        .runId("some-other-run").build().verify();
+    assertEquals(0, other.messages);
+    assertEquals(ROWS, other.missing);
+  }
+
+  /** The most of {@code amount} in any window of {@code windowMillis}, from the broker's append times. */
+  private static long busiestWindow(List<ConsumerRecord<byte[], byte[]>> records, long windowMillis,
+      java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> amount) {
+    List<ConsumerRecord<byte[], byte[]>> sorted = new ArrayList<>(records);
+    sorted.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp));
+    long most = 0;
+    long inWindow = 0;
+    int first = 0;
+    for (ConsumerRecord<byte[], byte[]> record : sorted) {
+      inWindow += amount.applyAsLong(record);
+      while (sorted.get(first).timestamp() <= record.timestamp() - windowMillis) {
+        inWindow -= amount.applyAsLong(sorted.get(first++));
+      }
+      most = Math.max(most, inWindow);
+    }
+    return most;
+  }
+
+  private static void createWithAppendTimes(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
+          .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** One prediction per message makes 20,000 messages of about a kilobyte: enough to be throttled. */
+  @Test
+  void throttlingHoldsTheRateUnderTheLimitOverAnyFiveSeconds() throws Exception {
+    String messages = "ops-throttle-messages";
+    createWithAppendTimes(messages);
+    RunSummary summary = PublishPredictions.run(options(args(messages,
+        "--maxPredictionsPerMessage=1", "--maxMessagesPerSecond=2500")));
+    assertTrue(summary.reconciles(), summary.toString());
+    List<ConsumerRecord<byte[], byte[]>> records = consume(messages);
+    assertEquals(ROWS, records.size());
+    long most = busiestWindow(records, 5_000, r -> 1);
+    assertTrue(most <= 2500 * 5 * 1.1, "busiest 5 s held " + most + " messages");
+
+    String bytes = "ops-throttle-bytes";
+    createWithAppendTimes(bytes);
+    summary = PublishPredictions.run(options(args(bytes,
+        "--maxPredictionsPerMessage=1", "--maxBytesPerSecond=2500000")));
+    assertTrue(summary.reconciles(), summary.toString());
+    records = consume(bytes);
+    most = busiestWindow(records, 5_000, r -> r.value().length);
+    assertTrue(most <= 2_500_000 * 5 * 1.1, "busiest 5 s held " + most + " bytes");
+  }
+
+  /** What a topic holds of a run: how many messages, and what a resume would send again. */
+  private static RunLedger.Delivered delivered(String topic, String runId) {
+    return new RunLedger(KAFKA.bootstrapServers(), Map.of())
+        .delivered(topic, runId, 0, PublishToKafka.RUN_ID_HEADER, PublishToKafka.LAST_HEADER);
+  }
+
+  private static void awaitMessages(String topic, String runId, long at, Process process) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (delivered(topic, runId).messages() < at) {
+      assertTrue(System.nanoTime() < deadline, "the run never published " + at + " messages");
+      assertTrue(process == null || process.isAlive(), "the run ended early");
+      Thread.sleep(200); // polling interval
+    }
+  }
+
+  /** Resumes a run and checks what arrived: every prediction, and sent twice only what was in flight. */
+  private static void resumeAndVerify(String topic, String runId, String grouping) throws Exception {
+    RunLedger.Delivered before = delivered(topic, runId);
+    assertTrue(before.completeGroups().length > 0, "nothing arrived whole before the resume: "
+        + before.messages() + " messages in " + before.partialGroups() + " groups");
+    RunSummary summary = PublishPredictions.run(options(args(topic, "--grouping=" + grouping, "--resume=" + runId)));
+    assertTrue(summary.reconciles(), summary.toString());
+    assertTrue(summary.predictionsSkipped() + summary.rowsSkipped() > 0, summary.toString());
+
+    VerifyReport report = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+        .runId(runId).build().verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(0, report.missing);
+    assertEquals(0, report.conflictingKeys);
+    // Sent twice: exactly the messages of the buckets that had arrived in part.
+    assertEquals(before.messagesToResend(), report.duplicatedMessages, report.toString());
+    assertEquals("completed", runRecords(topic).get(runRecords(topic).size() - 1).get("status").asText());
+  }
+
+  @Test
+  void aKilledRunIsResumedWithoutResendingWhatArrived() throws Exception {
+    String topic = "ops-killed";
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "@" + Path.of(".mvn/jvm.config").toAbsolutePath(), "-Xmx1g",
+        "-cp", System.getProperty("java.class.path"), PublishPredictions.class.getName()));
+    command.addAll(List.of(args(topic, "--maxMessagesPerSecond=300")));
+    Path log = dir.resolve("killed.log");
+    Process run = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      String runId = awaitRunId(log, run);
+      awaitMessages(topic, runId, 500, run);
+    } finally {
+      run.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    String runId = awaitRunId(log, run);
+    assertTrue(delivered(topic, runId).messages() < ROWS / 10, "the run was not stopped half-way");
+    assertEquals(List.of("started"), runRecords(topic).stream().map(r -> r.get("status").asText()).toList());
+    resumeAndVerify(topic, runId, "bucket");
+  }
+
+  private static String awaitRunId(Path log, Process process) throws Exception {
+    Pattern line = Pattern.compile("run:\\s+(\\S+) \\(input fingerprint");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      Matcher m = line.matcher(Files.exists(log) ? Files.readString(log) : "");
+      if (m.find()) {
+        return m.group(1);
+      }
+      assertTrue(process.isAlive(), "the run ended before planning: " + Files.readString(log));
+      Thread.sleep(200); // polling interval
+    }
+    throw new AssertionError("no run id printed: " + Files.readString(log));
+  }
+
+  @Test
+  void aRunThatLostItsBrokerIsResumed() throws Exception {
+    String topic = "ops-broker-lost";
+    CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(() -> PublishPredictions.run(options(args(topic,
+        "--grouping=bundle", "--maxMessagesPerSecond=300",
+        "--producerConfig=delivery.timeout.ms=8000,request.timeout.ms=3000,max.block.ms=5000"))));
+    String runId;
+    LocalKafkaBroker broker = KAFKA.broker();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (runRecords(topic).isEmpty()) {
+        assertTrue(System.nanoTime() < deadline && !run.isDone(), "no run record: " + run);
+        Thread.sleep(200); // polling interval
+      }
+      runId = runRecords(topic).get(0).get("run_id").asText();
+      // 4 row groups of 500 messages, two read at once: past 1,100 messages two have arrived whole.
+      awaitMessages(topic, runId, 1_100, null);
+      broker.stop();
+      assertThrows(Exception.class, () -> run.get(5, TimeUnit.MINUTES), "the run should fail without its broker");
+    } finally {
+      if (!broker.isRunning()) {
+        broker.start();
+      }
+    }
+    resumeAndVerify(topic, runId, "bundle");
+  }
+
+  @Test
+  void aResumeOfAnotherInputIsRefused() throws Exception {
+    String topic = "ops-changed";
+    RunSummary summary = PublishPredictions.run(options(args(topic)));
+    assertTrue(summary.reconciles(), summary.toString());
+    String runId = runRecords(topic).get(0).get("run_id").asText();
+    Path changed = dir.resolve("changed");
+    GeneratePredictions.builder(changed).rows(100).classes(30).files(1).seed(99).build().run();
+    LaunchException e = assertThrows(LaunchException.class, () -> PublishPredictions.run(options(concat(
+        new String[] {"--input=" + changed, "--bootstrapServers=" + KAFKA.bootstrapServers(), "--topic=" + topic,
+            "--resume=" + runId}))));
+    assertTrue(e.getMessage().startsWith("--resume=" + runId + ": the input or the options that shape its messages"
+        + " changed since that run"), e.getMessage());
+    e = assertThrows(LaunchException.class, () -> PublishPredictions.run(options(args(topic, "--resume=no-such-run"))));
+    assertEquals("--resume=no-such-run: no run no-such-run in the run records of " + topic + ".runs", e.getMessage());
+  }
+}
