@@ -37,7 +37,7 @@ final class RunRecords {
   void completed(RunSummary summary) {
     Map<String, Object> record = record(summary.reconciles() ? "completed" : "failed");
     record.put("ended_at", Instant.now().toString());
-    record.put("counts", counts(summary));
+    record.put("counts", summary.countsAsMap());
     if (!summary.reconciles()) {
       record.put("error", "counts do not reconcile");
     }
@@ -73,22 +73,6 @@ final class RunRecords {
     record.put("started_at", startedAt.toString());
     record.put("started_at_millis", startedAt.toEpochMilli());
     return record;
-  }
-
-  private static Map<String, Object> counts(RunSummary summary) {
-    Map<String, Object> counts = new LinkedHashMap<>();
-    counts.put("rows_in_footers", summary.expectedRows());
-    counts.put("rows_read", summary.rowsRead());
-    counts.put("rows_skipped", summary.rowsSkipped());
-    counts.put("predictions_published", summary.predictions());
-    counts.put("predictions_skipped", summary.predictionsSkipped());
-    counts.put("messages_published", summary.messages());
-    counts.put("bytes_published", summary.bytes());
-    counts.put("rows_dead_lettered", summary.deadLettered());
-    Map<String, Long> byReason = new LinkedHashMap<>();
-    summary.deadLetters().forEach((reason, count) -> byReason.put(reason.name(), count));
-    counts.put("dead_letters", byReason);
-    return counts;
   }
 
   private void write(Map<String, Object> record) {

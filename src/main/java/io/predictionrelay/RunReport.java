@@ -36,17 +36,9 @@ final class RunReport {
     report.put("sink", plan.sink().name().toLowerCase());
     report.put("topic", plan.options().getTopic());
     report.put("wallSeconds", Math.round(wallSeconds * 10) / 10.0);
-    Map<String, Object> counts = new LinkedHashMap<>();
-    counts.put("rowsInFooters", summary.expectedRows());
-    counts.put("rowsRead", summary.rowsRead());
-    counts.put("predictionsPublished", summary.predictions());
-    counts.put("rowsDeadLettered", summary.deadLettered());
-    counts.put("deadLettersByReason", summary.deadLetters());
-    counts.put("repeatedIds", summary.repeatedIds());
-    counts.put("messagesPublished", summary.messages());
-    counts.put("bytesPublished", summary.bytes());
-    counts.put("reconciles", summary.reconciles());
-    report.put("counts", counts);
+    report.put("runId", plan.identity().runId());
+    report.put("inputFingerprint", plan.identity().fingerprint());
+    report.put("counts", summary.countsAsMap());
     report.put("predictionsPerMessage", describe(summary.predictionsPerMessage()));
     if (summary.bucketRows().getCount() > 0) {
       Map<String, Object> buckets = describe(summary.bucketRows());

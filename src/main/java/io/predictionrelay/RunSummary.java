@@ -155,6 +155,23 @@ public final class RunSummary {
     return partitions;
   }
 
+  /** The counts, as the run report and the run record carry them. */
+  public Map<String, Object> countsAsMap() {
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("rowsInFooters", expectedRows);
+    counts.put("rowsSkipped", rowsSkipped);
+    counts.put("rowsRead", rowsRead());
+    counts.put("predictionsPublished", predictions());
+    counts.put("predictionsSkipped", predictionsSkipped());
+    counts.put("rowsDeadLettered", deadLettered());
+    counts.put("deadLettersByReason", deadLetters());
+    counts.put("repeatedIds", repeatedIds());
+    counts.put("messagesPublished", messages());
+    counts.put("bytesPublished", bytes());
+    counts.put("reconciles", reconciles());
+    return counts;
+  }
+
   /**
    * Rows in the footers = rows read (+ rows of splits skipped on resume), and rows read =
    * predictions published + rows dead-lettered (+ predictions skipped on resume).

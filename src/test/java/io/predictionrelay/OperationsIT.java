@@ -111,11 +111,12 @@ class OperationsIT {
     String runId = records.get(0).get("run_id").asText();
     assertEquals(runId, records.get(1).get("run_id").asText());
     JsonNode counts = records.get(1).get("counts");
-    assertEquals(ROWS, counts.get("rows_in_footers").asLong());
-    assertEquals(ROWS, counts.get("predictions_published").asLong());
-    assertEquals(summary.messages(), counts.get("messages_published").asLong());
-    assertEquals(summary.bytes(), counts.get("bytes_published").asLong());
-    assertEquals(0, counts.get("dead_letters").get("MISSING_ID").asLong());
+    assertEquals(ROWS, counts.get("rowsInFooters").asLong());
+    assertEquals(ROWS, counts.get("predictionsPublished").asLong());
+    assertEquals(summary.messages(), counts.get("messagesPublished").asLong());
+    assertEquals(summary.bytes(), counts.get("bytesPublished").asLong());
+    assertEquals(0, counts.get("deadLettersByReason").get("MISSING_ID").asLong());
+    assertTrue(counts.get("reconciles").asBoolean());
     assertTrue(records.get(1).get("input_fingerprint").asText().matches("[0-9a-f]{32}"), records.get(1).toString());
 
     Map<Integer, Integer> lastChunk = new HashMap<>();
