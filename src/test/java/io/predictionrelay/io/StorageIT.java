@@ -2,8 +2,16 @@ package io.predictionrelay.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.PublishPredictions;
+import io.predictionrelay.RunSummary;
 import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.Runs;
+import io.predictionrelay.verify.VerifyOptions;
+import io.predictionrelay.verify.VerifyReport;
+import io.predictionrelay.verify.VerifyTopic;
 import io.predictionrelay.testing.HdfsExtension;
 import io.predictionrelay.testing.S3Extension;
 import io.predictionrelay.tools.CopyFiles;
@@ -22,6 +30,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +42,14 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Parquet inputs on a real HDFS and a real S3-compatible server, put there with their own clients
  * (Hadoop's and the AWS SDK), then seen through Beam's file systems exactly as a run sees them: the
- * launch-time description from the footers, and every byte.
+ * launch-time description from the footers, every byte, and a partitioned table published from
+ * {@code hdfs://}, {@code s3://} and {@code s3a://} and verified from the same URI.
  */
 class StorageIT {
   private static final int ROWS = 3_000;
   private static final List<String> NAMES = List.of("part-00000.parquet", "part-00001.parquet", "part-00002.parquet");
 
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final HdfsExtension HDFS = new HdfsExtension();
   @RegisterExtension static final S3Extension S3 = new S3Extension();
   @TempDir static Path dir;
@@ -54,10 +65,15 @@ class StorageIT {
         s3.putObject(b -> b.bucket(S3.bucket()).key("predictions/" + file.getFileName()), RequestBody.fromFile(file));
       }
     }
-    // What a run does before building its pipeline: options completed from its paths, then registered.
+    uploadPartitionedTable();
+  }
+
+  /** What a run does before building its pipeline: options completed from its paths, then registered. */
+  @BeforeEach
+  void registerFileSystems() {
     PipelineOptions options = S3.configure(PipelineOptionsFactory.create());
     FileSystemSetup.configure(options, HDFS.path("predictions/"), S3.path("predictions/"));
-    FileSystems.setDefaultPipelineOptions(options);
+    FileSystems.setDefaultPipelineOptions(options); // a run of another test registers its own
   }
 
   private static List<Path> localFiles() throws IOException {
@@ -128,5 +144,54 @@ class StorageIT {
       }
       assertEquals(NAMES, checked);
     }
+  }
+
+  private static final int PARTITIONED_ROWS = 6_000;
+
+  /** Two partitions of two files each and a _SUCCESS marker, as Spark leaves a table, under partitioned/. */
+  private static void uploadPartitionedTable() throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (String day : List.of("2026-11-18", "2026-11-19")) {
+      Path local = dir.resolve(day);
+      GeneratePredictions.builder(local).rows(PARTITIONED_ROWS / 2).classes(30).files(2).seed(day.hashCode()).build().run();
+      try (Stream<Path> files = Files.list(local)) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".parquet")).sorted().toList()) {
+          keys.add("partitioned/dt=" + day + "/" + file.getFileName());
+        }
+      }
+    }
+    keys.add("partitioned/_SUCCESS");
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    try (FileSystem hdfs = HDFS.client(); S3Client s3 = S3.client()) {
+      for (String key : keys) {
+        Path file = dir.resolve(key.replaceAll("partitioned/(dt=)?", ""));
+        hdfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(file.toUri()), new org.apache.hadoop.fs.Path("/" + key));
+        s3.putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromFile(file));
+      }
+    }
+  }
+
+  /**
+   * The partitioned table published on the Spark runner straight from the store, and verified by
+   * reading the same URI: every prediction, with its partition value.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"hdfs", "s3", "s3a"})
+  void aPartitionedTableIsPublishedFromTheStoreAndVerifiedFromIt(String scheme) throws Exception {
+    String input = directory(scheme).replace("/predictions/", "/partitioned/");
+    String topic = "from-" + scheme;
+    String[] common = Runs.concat(new String[] {"--input=" + input, "--extraColumns=dt",
+        "--bootstrapServers=" + KAFKA.bootstrapServers(), "--topic=" + topic}, S3.args().toArray(String[]::new));
+    RunSummary summary = PublishPredictions.run(Runs.options(Runs.concat(common,
+        "--deadLetterDir=" + dir.resolve(topic + "-dead"), "--reportDir=" + dir.resolve("reports"),
+        "--runner=SparkRunner", "--sparkMaster=local[2]")));
+    assertTrue(summary.reconciles(), summary.toString());
+    assertEquals(PARTITIONED_ROWS, summary.expectedRows());
+    assertEquals(PARTITIONED_ROWS, summary.predictions());
+
+    VerifyReport report = VerifyTopic.of(PipelineOptionsFactory.fromArgs(common).as(VerifyOptions.class)).verify();
+    assertTrue(report.ok(), report.toString());
+    assertEquals(PARTITIONED_ROWS, report.received);
+    assertEquals(0, report.missing);
   }
 }
