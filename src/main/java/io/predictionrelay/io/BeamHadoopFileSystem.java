@@ -44,8 +44,8 @@ public final class BeamHadoopFileSystem extends FileSystem {
   public void initialize(URI name, Configuration conf) throws IOException {
     super.initialize(name, conf);
     setConf(conf);
-    uri = URI.create(name.getScheme() + "://" + (name.getAuthority() == null ? "" : name.getAuthority()));
-    workingDirectory = new Path(uri + "/");
+    workingDirectory = new Path(name.getScheme(), name.getAuthority(), "/");
+    uri = URI.create(name.getScheme() + (name.getAuthority() == null ? ":///" : "://" + name.getAuthority()));
   }
 
   @Override
@@ -146,7 +146,8 @@ public final class BeamHadoopFileSystem extends FileSystem {
   }
 
   private static FileStatus status(MatchResult.Metadata file) {
-    return new FileStatus(file.sizeBytes(), false, 1, 0, file.lastModifiedMillis(),
+    boolean directory = file.resourceId().isDirectory(); // file systems that have directories
+    return new FileStatus(directory ? 0 : file.sizeBytes(), directory, 1, 0, file.lastModifiedMillis(),
         new Path(file.resourceId().toString()));
   }
 
