@@ -34,7 +34,7 @@ public record FilesSinkRun(RunPlan plan, RunSummary summary, Map<String, JsonNod
     args.addAll(List.of(more));
     PublishOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(PublishOptions.class);
     RunPlan plan = RunPlan.plan(options);
-    TestPipeline pipeline = TestPipelines.create();
+    TestPipeline pipeline = TestPipelines.create(options);
     PublishPredictions.buildPipeline(pipeline, plan);
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
