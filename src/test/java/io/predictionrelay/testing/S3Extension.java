@@ -5,7 +5,6 @@ import io.predictionrelay.tools.LocalS3;
 import java.net.URI;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -13,11 +12,11 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3-compatible server (S3Proxy) with one bucket for one test class, on a free loopback
- * port: started before the first test, killed after the last, also when tests fail. Runs reach it
- * through {@link #configure} (in-process) or {@link #args} (a command line).
+ * A real S3-compatible server (S3Proxy) with a bucket, on a free loopback port: started before
+ * the first test class that needs it and killed when the test JVM's last test is done, also when
+ * tests fail. Runs reach it through {@link #configure} (in-process) or {@link #args} (a command line).
  */
-public final class S3Extension implements BeforeAllCallback, AfterAllCallback {
+public final class S3Extension implements BeforeAllCallback {
   private final String bucket;
   private LocalS3 s3;
 
@@ -77,14 +76,30 @@ public final class S3Extension implements BeforeAllCallback, AfterAllCallback {
   }
 
   @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    s3 = LocalS3.createForTest().start();
+  public void beforeAll(ExtensionContext context) {
+    s3 = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(Shared.class, key -> Shared.start(), Shared.class).s3;
     s3.createBucket(bucket);
   }
 
-  @Override
-  public void afterAll(ExtensionContext context) throws Exception {
-    if (s3 != null) {
+  /** The one S3 server of the test JVM, started once (each class keeps to keys of its own); JUnit closes it last. */
+  private static final class Shared implements ExtensionContext.Store.CloseableResource {
+    final LocalS3 s3;
+
+    private Shared(LocalS3 s3) {
+      this.s3 = s3;
+    }
+
+    static Shared start() {
+      try {
+        return new Shared(LocalS3.createForTest().start());
+      } catch (Exception e) {
+        throw new IllegalStateException("the test S3 server did not start", e);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
       s3.kill();
     }
   }
