@@ -361,7 +361,7 @@ public final class RunPlan {
     if (!input.snapshot().isEmpty()) {
       s.append("snapshot:     ").append(input.snapshot()).append('\n');
     }
-    s.append("columns:      ").append(input.schema()).append('\n');
+    s.append("columns:      ").append(input.schema().summary()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }

@@ -131,6 +131,37 @@ public final class PredictionSchema implements Serializable {
     return Objects.hash(idColumn, idType, extraColumns, classes);
   }
 
+  /**
+   * For the start-up lines: the id, the extras, and the class columns with their types, a run of
+   * columns of one type shortened, e.g. {@code id_client string, dt, class_0 … class_29 double (30)}.
+   */
+  public String summary() {
+    StringBuilder s = new StringBuilder(idColumn).append(' ').append(idType.name().toLowerCase(Locale.ROOT));
+    extraColumns.forEach(extra -> s.append(", ").append(extra));
+    for (int i = 0; i < classes.size(); ) {
+      int j = i;
+      while (j + 1 < classes.size() && sameType(classes.get(j + 1), classes.get(i))) {
+        j++;
+      }
+      String type = classes.get(i).toString().substring(classes.get(i).name().length());
+      s.append(", ").append(classes.get(i).name());
+      if (j - i >= 2) {
+        s.append(" … ").append(classes.get(j).name()).append(type).append(" (").append(j - i + 1).append(')');
+      } else {
+        s.append(type);
+        for (int k = i + 1; k <= j; k++) {
+          s.append(", ").append(classes.get(k));
+        }
+      }
+      i = j + 1;
+    }
+    return s.toString();
+  }
+
+  private static boolean sameType(ClassColumn a, ClassColumn b) {
+    return a.type() == b.type() && a.precision() == b.precision() && a.scale() == b.scale();
+  }
+
   /** E.g. {@code id_client string, model_version, class_0 double, …}. */
   @Override
   public String toString() {
