@@ -157,8 +157,8 @@ endif
 
 # Class-data sharing: of the ~15,700 classes a Spark run loads from some 300 jars, ~12,300 are parsed
 # and verified once into an archive that later runs map instead (the rest are Java 5 class files or
-# generated at run time, which CDS cannot hold). A 2,000-row dry run took 8.9-13.2 s wall and 11-12 CPU s
-# with it, 12.2-18.3 s and 17-19 CPU s without (docs/benchmarks.md). CDS archives only classes from
+# generated at run time, which CDS cannot hold). A 2,000-row dry run took 8.9-13.2 s wall and 12-13 CPU s
+# with it, 12.2-18.3 s and 18-20 CPU s without (docs/benchmarks.md). CDS archives only classes from
 # jars, so the project's classes go into a jar of their own; a changed jar or classpath makes the JVM
 # ignore the archive with a warning, and the rules below rebuild it first. It is dumped at the end of
 # a dry run (--sink=files) of 2,000 rows, so no broker is needed; its 1,400 "Pre JDK 6 class" warnings
