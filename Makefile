@@ -39,11 +39,14 @@ BROKER_CP      := broker/target/classpath.txt
 HDFS_CP        := hdfs/target/classpath.txt
 S3_CP          := s3/target/classpath.txt
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
+CDS_JAR        := target/cds/prediction-relay-classes.jar
+CDS_ARCHIVE    := target/cds/$(PIPELINE).jsa
+CDS_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp $(CDS_JAR):$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
 .PHONY: help build broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
 	secure-broker-start secure-broker-stop hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
-	publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data
+	publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
@@ -59,6 +62,7 @@ help:
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
+	@echo "make cds            the class-data-sharing archive make run/publish start from (built when missing or stale)"
 	@echo "make jar            target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit)"
 	@echo "make cluster-up     a Spark standalone master and worker on 127.0.0.1:7077 (UI :8080); cluster-down"
 	@echo "pipelines:          $$(ls pipelines | xargs)"
@@ -146,9 +150,32 @@ ifeq ($(PIPELINE),spark-standalone)
 	org.apache.spark.deploy.SparkSubmit --master spark://127.0.0.1:7077 \
 	--class io.predictionrelay.PublishPredictions $(PROVIDED_JAR)
 else
-  PUBLISH_NEEDS :=
-  PUBLISH_CMD    = $(RUN_JAVA) io.predictionrelay.PublishPredictions
+  # Locally the publisher starts from a class-data-sharing archive of its own classpath (make cds).
+  PUBLISH_NEEDS := $(CDS_ARCHIVE)
+  PUBLISH_CMD    = $(CDS_JAVA) -XX:SharedArchiveFile=$(CDS_ARCHIVE) io.predictionrelay.PublishPredictions
 endif
+
+# Class-data sharing: of the ~15,700 classes a Spark run loads from some 300 jars, ~12,300 are parsed
+# and verified once into an archive that later runs map instead (the rest are Java 5 class files or
+# generated at run time, which CDS cannot hold). A 2,000-row dry run took 8.9-13.2 s wall and 12-13 CPU s
+# with it, 12.2-18.3 s and 18-20 CPU s without (docs/benchmarks.md). CDS archives only classes from
+# jars, so the project's classes go into a jar of their own; a changed jar or classpath makes the JVM
+# ignore the archive with a warning, and the rules below rebuild it first. It is dumped at the end of
+# a dry run (--sink=files) of 2,000 rows, so no broker is needed; its 1,400 "Pre JDK 6 class" warnings
+# go to target/cds/dump-$(PIPELINE).log.
+$(CDS_JAR): pom.xml $(CLASSPATH_FILE) $(shell find src/main -type f)
+	$(MVN) compile
+	@mkdir -p $(dir $@)
+	jar cf $@ -C target/classes .
+
+$(CDS_ARCHIVE): $(CDS_JAR)
+	rm -rf target/cds/data-$(PIPELINE) target/cds/messages-$(PIPELINE)
+	$(CDS_JAVA) io.predictionrelay.tools.GeneratePredictions --rows=2000 --output=target/cds/data-$(PIPELINE)
+	$(CDS_JAVA) -XX:ArchiveClassesAtExit=$@ io.predictionrelay.PublishPredictions \
+	  --input=target/cds/data-$(PIPELINE) --sink=files --outputDir=target/cds/messages-$(PIPELINE) \
+	  $(PIPELINE_ARGS) > target/cds/dump-$(PIPELINE).log 2>&1 || { cat target/cds/dump-$(PIPELINE).log; exit 1; }
+
+cds: $(CDS_ARCHIVE)
 
 $(PROVIDED_JAR):
 	mvn -B -q -Pspark-provided -DskipTests package
@@ -191,12 +218,17 @@ test: $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
 
 BENCH_CP := target/bench-classpath.txt
+BENCH_FLINK_CP := target/bench-flink-classpath.txt
 
-# Runs the three contenders one after the other on the same data and broker; see docs/benchmarks.md.
+# Runs the contenders one after the other on the same data and broker, so their ratios come from one
+# run; the broker's CPU is read from its pid file. See docs/benchmarks.md. BENCH_ARGS passes more,
+# e.g. BENCH_ARGS='--jvmArgs=-XX:+UseSerialGC --pipelineArgs=--grouping=bundle'.
 bench: broker-start
 	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
+	$(MVN) -Pbench,flink dependency:build-classpath -Dmdep.outputFile=$(BENCH_FLINK_CP)
 	$(JAVA) @.mvn/jvm.config -Xmx2g -cp target/classes:$$(cat $(BENCH_CP)) io.predictionrelay.bench.Bench \
-	  --rows=$(ROWS) --bootstrapServers=$(BOOTSTRAP) --heap=$(HEAP) $(if $(CONTENDERS),--contenders=$(CONTENDERS))
+	  --rows=$(ROWS) --bootstrapServers=$(BOOTSTRAP) --heap=$(HEAP) --brokerPid=$(KAFKA_DIR)/broker.pid \
+	  $(if $(CONTENDERS),--contenders=$(CONTENDERS)) $(BENCH_ARGS)
 
 jmh:
 	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)

@@ -30,18 +30,23 @@ import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * Runs, on the same data and the same broker, one after the other in JVMs of their own: this
- * pipeline on Spark {@code local[*]}, the classic Spark SQL job, the framework-free floor, and this
- * pipeline again with the smaller payload (compact layout, 6 significant digits). Measures wall and
- * CPU seconds and peak RSS of each process, counts what reached each topic, measures the bytes per
- * prediction of every payload option, then writes docs/benchmarks.md and docs/benchmarks.png from
- * every size measured so far.
+ * pipeline on Spark {@code local[*]}, the classic Spark SQL job, the framework-free floor on one
+ * thread and on one thread per core, this pipeline on Flink's embedded cluster, and this pipeline
+ * again with the smaller payload (compact layout, 6 significant digits). Measures wall and CPU
+ * seconds and peak RSS of each process and the broker's CPU seconds meanwhile, counts what reached
+ * each topic, measures the bytes per prediction of every payload option, then writes
+ * docs/benchmarks.md and docs/benchmarks.png from every size measured so far. Ratios between
+ * contenders are only meaningful within one run: the machine is shared.
  *
  * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
- *       [--contenders=pipeline,spark,floor,pipeline-compact]</pre>
+ *       [--contenders=pipeline,spark,floor,floor-parallel,pipeline-flink,pipeline-compact]
+ *       [--brokerPid=.local/kafka/broker.pid] [--jvmArgs="-XX:..."] [--pipelineArgs="--..."]</pre>
  */
 public final class Bench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  static final List<String> CONTENDERS = List.of("pipeline", "spark", "floor", "pipeline-compact");
+  static final List<String> CONTENDERS =
+      List.of("pipeline", "spark", "floor", "floor-parallel", "pipeline-flink", "pipeline-compact");
+  static final String FLINK_ARGS = "--runner=FlinkRunner --flinkMaster=[local] --parallelism=";
   static final String COMPACT_ARGS = "--layout=compact --doublePrecision=6";
 
   /** One contender's figures. */
@@ -52,6 +57,8 @@ public final class Bench {
     public double wallSeconds;
     public double cpuSeconds;
     public double peakRssMb;
+    /** The broker's user + system CPU seconds while this contender ran; -1 when its pid is unknown. */
+    public double brokerCpuSeconds = -1;
     public long messages;
     public long predictions;
     public long jsonBytes;
@@ -64,6 +71,10 @@ public final class Bench {
 
     double jsonMbPerSecond() {
       return jsonBytes / 1e6 / wallSeconds;
+    }
+
+    double cpuPerMillionRows() {
+      return cpuSeconds / (rows / 1e6);
     }
   }
 
@@ -82,6 +93,10 @@ public final class Bench {
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
     String producerConfig = options.getOrDefault("producerConfig", "");
     String classpath = "target/classes:" + Files.readString(Path.of("target/bench-classpath.txt")).trim();
+    Path brokerPid = Path.of(options.getOrDefault("brokerPid", ".local/kafka/broker.pid"));
+    List<String> jvmArgs = List.of(options.getOrDefault("jvmArgs", "").split(" ")).stream()
+        .filter(s -> !s.isBlank()).toList();
+    int cores = Runtime.getRuntime().availableProcessors();
 
     if (!Files.exists(data) || Files.list(data).noneMatch(p -> p.toString().endsWith(".parquet"))) {
       System.out.printf("generating %,d rows under %s%n", rows, data);
@@ -94,20 +109,31 @@ public final class Bench {
       try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
         topics.ensureTopic(topic, true, 6, 1);
       }
+      boolean flink = contender.equals("pipeline-flink");
+      // Flink's runner has a classpath of its own (the flink profile), as for make run PIPELINE=local-flink.
+      String contenderClasspath = flink
+          ? "target/classes:" + Files.readString(Path.of("target/bench-flink-classpath.txt")).trim()
+          : classpath;
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "@.mvn/jvm.config", "-Xmx" + heap, "-Dbench.producerConfig=" + producerConfig, "-cp", classpath));
+          "@.mvn/jvm.config", "-Xmx" + heap, "-Dbench.producerConfig=" + producerConfig));
+      command.addAll(jvmArgs);
+      command.addAll(List.of("-cp", contenderClasspath));
       Result result = new Result();
       result.name = contender;
       result.rows = rows;
       switch (contender) {
-        case "pipeline", "pipeline-compact" -> {
+        case "pipeline", "pipeline-compact", "pipeline-flink" -> {
           boolean compact = contender.equals("pipeline-compact");
-          result.description = "this pipeline, Beam Spark runner, local[*]"
-              + (compact ? ", " + COMPACT_ARGS : "");
-          command.addAll(List.of("io.predictionrelay.PublishPredictions", "--runner=SparkRunner",
-              "--sparkMaster=local[*]", "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
+          result.description = flink
+              ? "this pipeline, Beam Flink runner, [local], parallelism " + cores
+              : "this pipeline, Beam Spark runner, local[*]" + (compact ? ", " + COMPACT_ARGS : "");
+          command.addAll(List.of("io.predictionrelay.PublishPredictions",
+              "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
               "--deadLetterDir=target/bench/dead-letters"));
+          command.addAll(flink
+              ? List.of((FLINK_ARGS + cores).split(" "))
+              : List.of("--runner=SparkRunner", "--sparkMaster=local[*]"));
           if (!producerConfig.isBlank()) {
             command.add("--producerConfig=" + producerConfig);
           }
@@ -119,21 +145,28 @@ public final class Bench {
           result.description = "plain Spark SQL: zipWithIndex, seq % G, collect_list + to_json, Kafka sink";
           command.addAll(List.of(ClassicSparkJob.class.getName(), data.toString(), bootstrap, topic));
         }
-        case "floor" -> {
-          result.description = "framework-free floor: parquet-avro reader, Jackson, KafkaProducer";
-          command.addAll(List.of(PlainJavaFloor.class.getName(), data.toString(), bootstrap, topic));
+        case "floor", "floor-parallel" -> {
+          int threads = contender.equals("floor") ? 1 : cores;
+          result.description = "framework-free floor, " + threads + " reader/encoder thread"
+              + (threads == 1 ? "" : "s") + ": SplitReader, PredictionJson, one KafkaProducer";
+          command.addAll(List.of(PlainJavaFloor.class.getName(), data.toString(), bootstrap, topic,
+              Integer.toString(threads)));
         }
         default -> throw new IllegalArgumentException("unknown contender " + contender);
       }
       System.out.printf("running %s: %s%n", contender, result.description);
+      double brokerBefore = processCpuSeconds(brokerPid);
       measure(command, result, Path.of("target/bench/" + contender + "-" + rows + ".log"));
+      double brokerAfter = processCpuSeconds(brokerPid);
+      result.brokerCpuSeconds = brokerBefore < 0 || brokerAfter < 0 ? -1 : brokerAfter - brokerBefore;
       count(bootstrap, topic, result);
       try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
         topics.deleteTopic(topic);
       }
-      System.out.printf("  %s: %.1f s wall, %.1f s CPU, %.0f MB peak RSS, %,d messages, %,d predictions, exit %d%n",
-          contender, result.wallSeconds, result.cpuSeconds, result.peakRssMb, result.messages,
-          result.predictions, result.exitCode);
+      System.out.printf("  %s: %.1f s wall, %.1f s CPU (%.2f s per million rows), broker %.1f s CPU, %.0f MB peak RSS,"
+          + " %,d messages, %,d predictions, exit %d%n",
+          contender, result.wallSeconds, result.cpuSeconds, result.cpuPerMillionRows(), result.brokerCpuSeconds,
+          result.peakRssMb, result.messages, result.predictions, result.exitCode);
       results.add(result);
     }
 
@@ -175,6 +208,22 @@ public final class Bench {
     result.exitCode = process.exitValue();
     if (result.exitCode != 0) {
       System.out.println("  failed; see " + log);
+    }
+  }
+
+  /**
+   * User + system CPU seconds of the process whose pid is in {@code pidFile}, from /proc/PID/stat
+   * (fields 14 and 15, in clock ticks of 1/100 s on Linux); -1 if it cannot be read.
+   */
+  static double processCpuSeconds(Path pidFile) {
+    try {
+      String pid = Files.readString(pidFile).trim();
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException | RuntimeException unknown) {
+      return -1;
     }
   }
 

@@ -34,7 +34,9 @@ final class BenchReport {
         .append(". Each contender runs in a JVM of its own, one after the other, on the same generated data")
         .append(" (30 class columns, Snappy Parquet) and the same local KRaft broker, publishing to a fresh")
         .append(" 6-partition topic that is deleted afterwards. Times are whole-process wall seconds,")
-        .append(" start-up included; CPU is user + system seconds of the process; RSS is its peak resident memory.")
+        .append(" start-up included; CPU is user + system seconds of the process (per million rows in its own column);")
+        .append(" broker CPU is the broker process's user + system seconds during the contender's run; RSS is the")
+        .append(" contender's peak resident memory.")
         .append(" Messages, predictions and JSON bytes are counted on the topic afterwards.\n\n");
     md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
         .append(String.format("%.0f GiB", totalMemoryGib())).append(" RAM, ")
@@ -47,13 +49,15 @@ final class BenchReport {
         .append(".\n\n");
     for (Map.Entry<Long, List<Bench.Result>> size : bySize.entrySet()) {
       md.append(String.format("## %,d rows%n%n", size.getKey()));
-      md.append("| contender | wall s | rows/s | JSON MB/s | messages | predictions | CPU s | peak RSS MB | exit |\n");
-      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      md.append("| contender | wall s | rows/s | JSON MB/s | messages | predictions | CPU s | CPU s per M rows"
+          + " | broker CPU s | peak RSS MB | exit |\n");
+      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       Bench.Result pipeline = null;
       for (Bench.Result r : size.getValue()) {
-        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.0f | %d |%n",
+        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.2f | %s | %.0f | %d |%n",
             r.description, r.wallSeconds, r.rowsPerSecond(), r.jsonMbPerSecond(), r.messages,
-            r.predictions, r.cpuSeconds, r.peakRssMb, r.exitCode));
+            r.predictions, r.cpuSeconds, r.cpuPerMillionRows(),
+            r.brokerCpuSeconds < 0 ? "–" : String.format("%.1f", r.brokerCpuSeconds), r.peakRssMb, r.exitCode));
         if (r.name.equals("pipeline")) {
           pipeline = r;
         }
@@ -68,10 +72,12 @@ final class BenchReport {
           boolean variant = r.name.startsWith("pipeline");
           Bench.Result subject = variant ? r : pipeline;
           Bench.Result base = variant ? pipeline : r;
-          md.append(String.format("- %s vs %s: throughput %.2f×, wall time %.2f×, peak RSS %.2f×%n",
+          md.append(String.format("- %s vs %s: throughput %.2f×, wall time %.2f×, CPU per row %.2f×, peak RSS %.2f×%n",
               subject.name, base.name, subject.rowsPerSecond() / base.rowsPerSecond(),
-              subject.wallSeconds / base.wallSeconds, subject.peakRssMb / base.peakRssMb));
+              subject.wallSeconds / base.wallSeconds, subject.cpuSeconds / base.cpuSeconds,
+              subject.peakRssMb / base.peakRssMb));
         }
+        targets(pipeline, size.getValue(), md);
       }
       md.append('\n');
     }
@@ -86,6 +92,37 @@ final class BenchReport {
     }
     Files.writeString(existing, md + notes);
     chart(bySize, docs.resolve("benchmarks.png"));
+  }
+
+  /** The four targets of round two, each as the ratio measured in this run, when its contenders ran. */
+  private static void targets(Bench.Result pipeline, List<Bench.Result> results, StringBuilder md) {
+    Map<String, Bench.Result> by = new java.util.HashMap<>();
+    results.forEach(r -> by.put(r.name, r));
+    List<String> lines = new ArrayList<>();
+    if (by.containsKey("floor")) {
+      lines.add(target("CPU s per million rows ≤ 1.4× the single-thread floor's",
+          pipeline.cpuPerMillionRows() / by.get("floor").cpuPerMillionRows(), 1.4));
+    }
+    if (by.containsKey("floor-parallel")) {
+      lines.add(target("wall time ≤ 1.25× the parallel floor's",
+          pipeline.wallSeconds / by.get("floor-parallel").wallSeconds, 1.25));
+    }
+    if (by.containsKey("spark")) {
+      Bench.Result spark = by.get("spark");
+      lines.add(target("throughput ≥ 1.3× the plain Spark job's",
+          spark.wallSeconds / pipeline.wallSeconds, -1.3));
+      lines.add(target("peak RSS ≤ the plain Spark job's", pipeline.peakRssMb / spark.peakRssMb, 1.0));
+    }
+    if (!lines.isEmpty()) {
+      md.append("\nTargets (this pipeline, default payload):\n\n");
+      lines.forEach(l -> md.append("- ").append(l).append('\n'));
+    }
+  }
+
+  /** A negative {@code bound} is a lower bound on the ratio, a positive one an upper bound. */
+  private static String target(String what, double ratio, double bound) {
+    boolean met = bound < 0 ? ratio >= -bound : ratio <= bound;
+    return String.format("%s: %.2f× — %s", what, ratio, met ? "met" : "**missed**");
   }
 
   /** The bytes-per-prediction table of every payload option, from docs/bench/payloads.json. */

@@ -1,9 +1,9 @@
 package io.predictionrelay.bench;
 
+import io.predictionrelay.io.InputSplit;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.ProducerSettings;
-import io.predictionrelay.io.RecordConverter;
-import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.io.SplitReader;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;
@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,63 +23,67 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The floor: no framework, no shuffle. Each file is read by its own thread (as many as cores),
- * every 10 consecutive rows become one JSON message, one shared KafkaProducer with the pipeline's
- * settings sends them. What is left is the cost of reading Parquet, encoding JSON and producing.
+ * The floor: no framework, no shuffle. THREADS reader/encoder threads take the input's splits (row
+ * groups, as the pipeline plans them) from one queue and read each with the pipeline's own
+ * {@link SplitReader}; every 10 consecutive rows of a split become one JSON message, and one shared
+ * KafkaProducer with the pipeline's settings sends them. What is left is the cost of reading
+ * Parquet, encoding JSON and producing. One thread gives the CPU cost per row with nothing else
+ * running; one per core gives what this machine can do at best, since splits, not files, are shared.
  *
- * <pre>PlainJavaFloor INPUT_DIR BOOTSTRAP TOPIC</pre>
+ * <pre>PlainJavaFloor INPUT_DIR BOOTSTRAP TOPIC [THREADS, default: cores]</pre>
  */
 public final class PlainJavaFloor {
   public static void main(String[] args) throws Exception {
     ParquetInput input = ParquetInput.describe(args[0]);
     Map<String, Object> config = new HashMap<>(ProducerSettings.defaults(1_000_000));
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, args[1]);
-    // -Dbench.producerConfig=k=v,... tries other producer settings (make bench-producer).
+    // -Dbench.producerConfig=k=v,... tries other producer settings.
     config.putAll(ProducerSettings.parse(System.getProperty("bench.producerConfig", "")));
     String topic = args[2];
+    int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
+    MessageFormat format = MessageFormat.of(input.schema());
+    ConcurrentLinkedQueue<InputSplit> splits = new ConcurrentLinkedQueue<>(input.splits());
     AtomicLong messages = new AtomicLong();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
-      List<Future<?>> files = new ArrayList<>();
-      for (String file : input.files()) {
-        files.add(pool.submit(() -> {
-          MessageFormat format = MessageFormat.of(input.schema());
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
           PredictionJson json = new PredictionJson(format);
-          RecordConverter converter = new RecordConverter(format, 1_000_000);
+          SplitReader reader = new SplitReader(input.avroSchema(), format, input.extraColumns(),
+              1_000_000, "target/bench/floor-dead-letters");
+          reader.setup();
+          reader.startBundle();
           List<Prediction> batch = new ArrayList<>(10);
-          String name = file.substring(file.lastIndexOf('/') + 1);
-          long[] chunk = {0};
-          RecordConverter.Sink sink = new RecordConverter.Sink() {
-            @Override
-            public void prediction(Prediction prediction) {
+          for (InputSplit split; (split = splits.poll()) != null; ) {
+            String prefix = "s" + split.index() + "-";
+            long[] chunk = {0};
+            reader.read(split, prediction -> {
               batch.add(prediction);
               if (batch.size() == 10) {
-                producer.send(new ProducerRecord<>(topic, name + "-" + chunk[0]++, json.encode(batch)));
+                producer.send(new ProducerRecord<>(topic, prefix + chunk[0]++, json.encode(batch)));
                 messages.incrementAndGet();
                 batch.clear();
               }
+            });
+            if (!batch.isEmpty()) {
+              producer.send(new ProducerRecord<>(topic, prefix + chunk[0], json.encode(batch)));
+              messages.incrementAndGet();
+              batch.clear();
             }
-
-            @Override
-            public void deadLetter(DeadLetter deadLetter) {
-              throw new IllegalStateException("bench data has no bad rows: " + deadLetter);
-            }
-          };
-          input.readRecords(file, record -> converter.convert(record, sink));
-          if (!batch.isEmpty()) {
-            producer.send(new ProducerRecord<>(topic, name + "-" + chunk[0], json.encode(batch)));
-            messages.incrementAndGet();
           }
+          reader.finishBundle();
+          reader.teardown();
           return null;
         }));
       }
-      for (Future<?> f : files) {
-        f.get();
+      for (Future<?> worker : workers) {
+        worker.get();
       }
       pool.shutdown();
       producer.flush();
     }
-    System.out.println("floor: " + messages.get() + " messages");
+    System.out.println("floor: " + messages.get() + " messages from " + threads + " thread(s)");
   }
 }

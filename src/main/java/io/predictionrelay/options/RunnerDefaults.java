@@ -68,7 +68,8 @@ public final class RunnerDefaults {
    * under spark-submit's and {@code -D} settings). {@code spark.default.parallelism}, which the Spark
    * runner uses for the read and for GroupByKey: two per core and at least one per 250,000 rows.
    * Beam's GroupByKey on Spark caches each grouped partition in memory, so a partition must stay
-   * small: with 2 partitions, 10M rows ran out of a 2 GB heap.
+   * small: with 2 partitions, 10M rows ran out of a 2 GB heap. {@code spark.serializer}: Kryo, as
+   * Beam's Kryo registrator presumes, for the shuffle records.
    */
   public static Map<String, String> sparkSettings(PipelineOptions options, long totalRows) {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -86,6 +87,10 @@ public final class RunnerDefaults {
       }
     }
     settings.put("spark.ui.showConsoleProgress", "true");
+    // Spark writes shuffle records with Java serialization unless told otherwise, and Beam's runner
+    // does not tell it (it only names its Kryo registrator): every encoded row crossed the
+    // GroupByKey through ObjectOutputStream, 4% of a 1M run's Java samples. See docs/benchmarks.md.
+    settings.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     int requested = options.as(PublishOptions.class).getSparkPartitions();
     int cores = Runtime.getRuntime().availableProcessors();
     long derived = Math.max(2L * cores, (totalRows + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
