@@ -116,7 +116,7 @@ public final class PublishPredictions {
   /** Creates the control topic of the run records if it is missing: one partition, so records keep their order. */
   static void createRunsTopic(RunPlan plan) {
     PublishOptions options = plan.options();
-    String runsTopic = RunPlan.runsTopic(options);
+    String runsTopic = RunIdentity.runsTopic(options);
     try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
       topics.ensureTopic(runsTopic, options.getCreateTopic(), 1, options.getReplicationFactor());
       topics.checkCanWrite(runsTopic);

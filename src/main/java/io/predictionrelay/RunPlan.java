@@ -6,7 +6,6 @@ import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.ProducerSettings;
-import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
@@ -47,22 +46,6 @@ public final class RunPlan {
   /** The topic as the broker described it: its partitions and the largest record batch it takes. */
   public record Topic(String name, int partitions, int maxMessageBytes) {}
 
-  /**
-   * Who a run is: its id (in every message's header and in its run records) and the fingerprint of
-   * its input and settings; for a resumed run, what its earlier attempts delivered.
-   */
-  public record Identity(String runId, String fingerprint, Resume resume) {
-    public boolean resumed() {
-      return resume != null;
-    }
-  }
-
-  /**
-   * What a resumed run skips: the buckets (or input splits) whose every message arrived. Rows of
-   * complete splits are not even read; rows of complete buckets are dropped before the shuffle.
-   */
-  public record Resume(int[] completeGroups, long rowsSkipped, int partialGroups, long messagesToResend) {}
-
   /** The default rows per bucket is this many times the count cap: about 99.5% full messages. */
   static final int ROWS_PER_BUCKET_PER_MESSAGE = 200;
 
@@ -75,11 +58,11 @@ public final class RunPlan {
   private final Map<String, Object> producerConfig;
   private final Topic topic; // null: the sink is files, or the topic is still to be created
   private final Map<String, String> sparkSettings;
-  private final Identity identity;
+  private final RunIdentity identity;
 
   private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
       MessageFormat format, int buckets, Map<String, Object> producerConfig, Topic topic,
-      Map<String, String> sparkSettings, Identity identity) {
+      Map<String, String> sparkSettings, RunIdentity identity) {
     this.options = options;
     this.sink = sink;
     this.grouping = grouping;
@@ -155,86 +138,13 @@ public final class RunPlan {
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
             : AssignBucket.bucketsFor(input.totalRows(), rowsPerBucket);
-    String fingerprint = fingerprint(input, options, grouping, buckets, format);
-    Identity identity = options.getResume() == null
-        ? new Identity(newRunId(), fingerprint, null)
-        : resume(options, sink, grouping, producerConfig, topic.isPresent(), input, fingerprint);
+    String fingerprint = RunIdentity.fingerprint(input, options, grouping, buckets, format);
+    RunIdentity identity = options.getResume() == null
+        ? RunIdentity.newRun(fingerprint)
+        : RunIdentity.resume(options, sink, grouping, producerConfig, topic.isPresent(), input, fingerprint);
     RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
         RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
     return topic.map(plan::withTopic).orElse(plan);
-  }
-
-  private static String newRunId() {
-    return java.time.LocalDateTime.now(java.time.ZoneOffset.UTC)
-            .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-        + "-" + String.format("%08x", new java.security.SecureRandom().nextInt());
-  }
-
-  /**
-   * A digest of everything that decides which messages a run sends: each input file's path, size,
-   * modification time and row count (or the table snapshot), the columns, the grouping and G, the
-   * caps and the payload options. The same fingerprint means the same messages under the same keys.
-   */
-  static String fingerprint(
-      ParquetInput input, PublishOptions options, Grouping grouping, int buckets, MessageFormat format) {
-    StringBuilder text = new StringBuilder();
-    input.identity().forEach(line -> text.append(line).append('\n'));
-    text.append("columns ").append(input.schema()).append('\n')
-        .append("grouping ").append(grouping).append(", buckets ").append(buckets).append('\n')
-        .append("caps ").append(options.getMaxPredictionsPerMessage()).append(' ')
-        .append(options.getMaxMessageBytes()).append('\n')
-        .append("format ").append(format).append('\n');
-    try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest, 0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The control topic of the run records: {@code --runsTopic}, or {@code <topic>.runs}. */
-  public static String runsTopic(PublishOptions options) {
-    String given = options.getRunsTopic();
-    return given == null || given.isBlank() ? options.getTopic() + ".runs" : given;
-  }
-
-  /**
-   * The identity of a resumed run: checks the run exists and its input is the same, then reads
-   * which of its buckets (or splits) arrived whole.
-   */
-  private static Identity resume(PublishOptions options, Sink sink, Grouping grouping,
-      Map<String, Object> producerConfig, boolean topicExists, ParquetInput input, String fingerprint) {
-    String runId = options.getResume().trim();
-    if (sink != Sink.KAFKA) {
-      throw new LaunchException("--resume=" + runId + ": only a run to Kafka can be resumed (--sink=kafka)");
-    }
-    RunLedger ledger = new RunLedger(options.getBootstrapServers(), producerConfig);
-    String runsTopic = runsTopic(options);
-    com.fasterxml.jackson.databind.JsonNode record = ledger.latestRecord(runsTopic, runId).orElseThrow(() ->
-        new LaunchException("--resume=" + runId + ": no run " + runId + " in the run records of " + runsTopic));
-    String before = record.path("input_fingerprint").asText();
-    if (!before.equals(fingerprint)) {
-      throw new LaunchException("--resume=" + runId + ": the input or the options that shape its messages"
-          + " changed since that run (fingerprint " + before + ", now " + fingerprint
-          + "): resume with the same input and options, or start a new run");
-    }
-    RunLedger.Delivered delivered = topicExists
-        ? ledger.delivered(options.getTopic(), runId, record.path("started_at_millis").asLong(0),
-            io.predictionrelay.transforms.PublishToKafka.RUN_ID_HEADER,
-            io.predictionrelay.transforms.PublishToKafka.LAST_HEADER)
-        : new RunLedger.Delivered();
-    int[] complete = delivered.completeGroups();
-    long rowsSkipped = 0;
-    if (grouping == Grouping.BUNDLE) {
-      for (io.predictionrelay.io.InputSplit split : input.splits()) {
-        if (java.util.Arrays.binarySearch(complete, split.index()) >= 0) {
-          rowsSkipped += split.rows();
-        }
-      }
-    }
-    return new Identity(runId, fingerprint,
-        new Resume(complete, rowsSkipped, delivered.partialGroups(), delivered.messagesToResend()));
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
@@ -342,7 +252,7 @@ public final class RunPlan {
   }
 
   /** The run's id and fingerprint, and what a resumed run skips. */
-  public Identity identity() {
+  public RunIdentity identity() {
     return identity;
   }
 
@@ -397,10 +307,10 @@ public final class RunPlan {
     s.append("run:          ").append(identity.runId()).append(" (input fingerprint ")
         .append(identity.fingerprint()).append(')');
     if (sink == Sink.KAFKA) {
-      s.append(", run records on ").append(runsTopic(options));
+      s.append(", run records on ").append(RunIdentity.runsTopic(options));
     }
     if (identity.resumed()) {
-      Resume resume = identity.resume();
+      RunIdentity.Resume resume = identity.resume();
       s.append("\nresume:       ").append(resume.completeGroups().length).append(' ')
           .append(grouping == Grouping.BUCKET ? "buckets" : "row groups").append(" arrived whole and are skipped")
           .append(resume.rowsSkipped() > 0 ? " (" + resume.rowsSkipped() + " rows not read)" : "")

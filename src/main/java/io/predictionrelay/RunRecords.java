@@ -61,7 +61,7 @@ final class RunRecords {
 
   private Map<String, Object> record(String status) {
     Map<String, Object> record = new LinkedHashMap<>();
-    RunPlan.Identity identity = plan.identity();
+    RunIdentity identity = plan.identity();
     record.put("run_id", identity.runId());
     record.put("status", status);
     record.put("topic", plan.options().getTopic());
@@ -77,7 +77,7 @@ final class RunRecords {
 
   private void write(Map<String, Object> record) {
     if (ledger != null) {
-      ledger.write(RunPlan.runsTopic(plan.options()), plan.identity().runId(), record);
+      ledger.write(RunIdentity.runsTopic(plan.options()), plan.identity().runId(), record);
     }
   }
 }

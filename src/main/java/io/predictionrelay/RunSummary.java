@@ -38,7 +38,7 @@ public final class RunSummary {
 
   /** The committed counts of a finished pipeline built from {@code plan}. */
   public static RunSummary of(PipelineResult result, RunPlan plan) {
-    RunPlan.Resume resume = plan.identity().resume();
+    RunIdentity.Resume resume = plan.identity().resume();
     return new RunSummary(plan.input().totalRows(), resume == null ? 0 : resume.rowsSkipped(),
         plan.topicPartitions(), RunCounts.committed(result));
   }
