@@ -8,6 +8,7 @@ import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.testing.DeltaTables;
 import io.predictionrelay.testing.FilesSinkRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,21 +35,10 @@ class DeltaTableTest {
 
   @BeforeAll
   static void writeTables() {
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("DeltaTableTest")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .getOrCreate();
+    SparkSession spark = DeltaTables.session("DeltaTableTest");
     try {
       overwritten = dir.resolve("overwritten").toString();
-      // A checkpoint every 2 commits: Kernel reads the Parquet checkpoint, not only JSON commits.
-      spark.sql("CREATE TABLE delta.`" + overwritten + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE)"
-          + " USING delta TBLPROPERTIES ('delta.checkpointInterval' = '2', 'delta.enableDeletionVectors' = 'false')");
-      spark.sql("INSERT INTO delta.`" + overwritten + "` VALUES ('a', 0.1, 0.9), ('b', 0.2, 0.8)"); // version 1
-      spark.sql("INSERT OVERWRITE delta.`" + overwritten + "` VALUES ('c', 0.3, 0.7), ('d', 0.4, 0.6)"); // 2
-      spark.sql("INSERT INTO delta.`" + overwritten + "` VALUES ('e', 0.5, 0.5)"); // 3
-      spark.sql("DELETE FROM delta.`" + overwritten + "` WHERE id_client = 'd'"); // 4: c's file rewritten without d
+      DeltaTables.writeOverwritten(spark, overwritten); // {c, e}: a, b and d are in files no longer part of it
 
       partitioned = dir.resolve("partitioned").toString();
       spark.sql("CREATE TABLE delta.`" + partitioned + "` (id_client STRING, class_0 DOUBLE, dt DATE, shard STRING,"

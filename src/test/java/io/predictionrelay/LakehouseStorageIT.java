@@ -8,6 +8,7 @@ import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.TableColumns;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.testing.DeltaTables;
 import io.predictionrelay.testing.FilesSinkRun;
 import io.predictionrelay.testing.HdfsExtension;
 import io.predictionrelay.testing.S3Extension;
@@ -85,20 +86,9 @@ class LakehouseStorageIT {
   @BeforeAll
   static void writeTables() throws IOException {
     delta = dir.resolve("delta");
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("LakehouseStorageIT")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .getOrCreate();
+    SparkSession spark = DeltaTables.session("LakehouseStorageIT");
     try {
-      // As DeltaTableTest's: a checkpoint every 2 commits, so the Parquet checkpoint is read remotely too.
-      spark.sql("CREATE TABLE delta.`" + delta + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE)"
-          + " USING delta TBLPROPERTIES ('delta.checkpointInterval' = '2', 'delta.enableDeletionVectors' = 'false')");
-      spark.sql("INSERT INTO delta.`" + delta + "` VALUES ('a', 0.1, 0.9), ('b', 0.2, 0.8)"); // version 1
-      spark.sql("INSERT OVERWRITE delta.`" + delta + "` VALUES ('c', 0.3, 0.7), ('d', 0.4, 0.6)"); // 2
-      spark.sql("INSERT INTO delta.`" + delta + "` VALUES ('e', 0.5, 0.5)"); // 3
-      spark.sql("DELETE FROM delta.`" + delta + "` WHERE id_client = 'd'"); // 4: c's file rewritten without d
+      DeltaTables.writeOverwritten(spark, delta.toString()); // {c, e}: a, b and d are in files no longer part of it
     } finally {
       spark.stop();
     }

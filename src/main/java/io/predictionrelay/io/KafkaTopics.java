@@ -162,28 +162,8 @@ public final class KafkaTopics implements AutoCloseable {
   }
 
   private void checkAllowed(String topic, AclOperation operation, String verb) {
-    TopicDescription description;
-    try {
-      description =
-          admin
-              .describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
-              .allTopicNames()
-              .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
-              .get(topic);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TopicAuthorizationException) {
-        throw notAuthorized(verb, topic, e.getCause());
-      }
-      if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
-        throw new LaunchException("--topic " + topic + " does not exist on " + bootstrapServers, e.getCause());
-      }
-      throw failure("describe topic " + topic, e.getCause());
-    } catch (TimeoutException e) {
-      throw failure("describe topic " + topic, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure("describe topic " + topic, e);
-    }
+    TopicDescription description = describe(topic, true, verb).orElseThrow(() ->
+        new LaunchException("--topic " + topic + " does not exist on " + bootstrapServers));
     Set<AclOperation> allowed = description.authorizedOperations();
     // null: a broker too old to say; the first record will tell.
     if (allowed != null && !allowed.contains(operation) && !allowed.contains(AclOperation.ALL)) {
@@ -216,16 +196,26 @@ public final class KafkaTopics implements AutoCloseable {
   }
 
   public Optional<Integer> describeTopic(String topic) {
+    return describe(topic, false, "describe").map(description -> description.partitions().size());
+  }
+
+  /**
+   * The topic as the broker describes it (with the operations the user may do, if asked); empty
+   * when it does not exist. Refused authorization is a line naming what the user wanted to do.
+   */
+  private Optional<TopicDescription> describe(String topic, boolean withOperations, String verb) {
     try {
-      var description =
-          admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return Optional.of(description.get(topic).partitions().size());
+      return Optional.of(admin
+          .describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(withOperations))
+          .allTopicNames()
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .get(topic));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
         return Optional.empty();
       }
       if (e.getCause() instanceof TopicAuthorizationException) {
-        throw notAuthorized("describe", topic, e.getCause());
+        throw notAuthorized(verb, topic, e.getCause());
       }
       throw failure("describe topic " + topic, e.getCause());
     } catch (TimeoutException e) {
