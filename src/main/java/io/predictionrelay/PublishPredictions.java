@@ -5,28 +5,24 @@ import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
-import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
-import io.predictionrelay.transforms.AssignBucket;
+import io.predictionrelay.transforms.GroupIntoBuckets;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadPredictions;
-import io.predictionrelay.transforms.SkipDelivered;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.apache.beam.sdk.values.KV;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -167,10 +163,8 @@ public final class PublishPredictions {
             .withDeadLetterDir(options.getDeadLetterDir());
     PCollection<MessageBatch> batches =
         plan.grouping() == RunPlan.Grouping.BUCKET
-            ? skipDelivered(pipeline
-                    .apply("ReadPredictions", read)
-                    .apply("AssignBucket", AssignBucket.into(plan.buckets())), plan)
-                .apply("GroupByBucket", GroupByKey.<Integer, Prediction>create())
+            ? PBegin.in(pipeline)
+                .apply("GroupIntoBuckets", groupIntoBuckets(read, plan))
                 .apply(
                     "BatchIntoMessages",
                     BatchIntoMessages.of(plan.format())
@@ -187,12 +181,10 @@ public final class PublishPredictions {
     return batches.apply("EncodeJson", EncodeJson.of(plan.format()));
   }
 
-  /** For a resumed run, the buckets that arrived whole are dropped before the shuffle. */
-  private static PCollection<KV<Integer, Prediction>> skipDelivered(
-      PCollection<KV<Integer, Prediction>> keyed, RunPlan plan) {
-    return plan.identity().resumed()
-        ? keyed.apply("SkipDelivered", SkipDelivered.buckets(plan.identity().resume().completeGroups()))
-        : keyed;
+  /** The plan's buckets; for a resumed run, the buckets that arrived whole are dropped before the shuffle. */
+  private static GroupIntoBuckets groupIntoBuckets(ReadPredictions read, RunPlan plan) {
+    GroupIntoBuckets group = GroupIntoBuckets.of(read, plan.buckets());
+    return plan.identity().resumed() ? group.skipping(plan.identity().resume().completeGroups()) : group;
   }
 
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */

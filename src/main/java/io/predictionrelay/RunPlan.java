@@ -13,7 +13,7 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
-import io.predictionrelay.transforms.AssignBucket;
+import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +137,7 @@ public final class RunPlan {
     int buckets =
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
-            : AssignBucket.bucketsFor(input.totalRows(), rowsPerBucket);
+            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
     String fingerprint = RunIdentity.fingerprint(input, options, grouping, buckets, format);
     RunIdentity identity = options.getResume() == null
         ? RunIdentity.newRun(fingerprint)

@@ -13,7 +13,7 @@ import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.model.SignificantDigits;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.transforms.AssignBucket;
+import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -117,7 +117,7 @@ public class HotPathBenchmarks {
 
   @Benchmark
   public int bucketHash() {
-    return AssignBucket.bucketOf(id, 500);
+    return GroupIntoBuckets.bucketOf(id, 500);
   }
 
   @Benchmark

@@ -1,0 +1,193 @@
+package io.predictionrelay.transforms;
+
+import io.predictionrelay.io.InputSplit;
+import io.predictionrelay.io.SplitReader;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionCoder;
+import io.predictionrelay.model.RunMetrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
+import org.apache.commons.codec.digest.MurmurHash3;
+
+/**
+ * Reads the input and groups its predictions by bucket: MurmurHash3 (x64, 128-bit, first half) of
+ * the UTF-8 bytes of {@code id_client}, modulo the bucket count. The same id lands in the same bucket
+ * in every JVM, runner and run, with no global ordering and no extra pass.
+ *
+ * <p>The rows of one bucket that one bundle reads are packed into one block as they are read, before
+ * the {@link GroupByKey}: no element per row is ever made, and the shuffle handles a block per bucket
+ * per bundle. Every per-element cost of a runner (its windowed value, the coder call, on Spark the
+ * map-side combine and the size sampling of its maps, the cached grouped partition) is paid per block.
+ * The blocks of a bucket are concatenated after the grouping: what comes out is exactly what a
+ * {@code GroupByKey} of the rows would give (docs/benchmarks.md has the figures). A bundle holds at
+ * most {@link #withMaxBufferedRows} rows before it sends its blocks on.
+ *
+ * <p>The bucketing counterpart of {@link BatchInSplits}, which cuts messages as it reads.
+ */
+public final class GroupIntoBuckets
+    extends PTransform<PBegin, PCollection<KV<Integer, Iterable<Prediction>>>> {
+  /** About 40 MB of rows of 30 doubles: enough for blocks of tens of rows at 5,000 buckets. */
+  static final int DEFAULT_MAX_BUFFERED_ROWS = 100_000;
+
+  private final ReadPredictions read;
+  private final int buckets;
+  private final int[] skippedBuckets;
+  private final int maxBufferedRows;
+
+  private GroupIntoBuckets(ReadPredictions read, int buckets, int[] skippedBuckets, int maxBufferedRows) {
+    this.read = read;
+    this.buckets = buckets;
+    this.skippedBuckets = skippedBuckets;
+    this.maxBufferedRows = maxBufferedRows;
+  }
+
+  /** Reads as {@code read} is configured, into {@code buckets} buckets. */
+  public static GroupIntoBuckets of(ReadPredictions read, int buckets) {
+    if (buckets <= 0) {
+      throw new IllegalArgumentException("numBuckets must be positive, got " + buckets);
+    }
+    return new GroupIntoBuckets(read, buckets, new int[0], DEFAULT_MAX_BUFFERED_ROWS);
+  }
+
+  /**
+   * For a resumed run: drops the rows of buckets that the run's earlier attempts delivered whole,
+   * before the shuffle, and counts them ({@link RunMetrics#PREDICTIONS_SKIPPED}). The same input gives
+   * the same buckets, so what is dropped is exactly what is already on the topic.
+   */
+  public GroupIntoBuckets skipping(int[] completeBuckets) {
+    int[] sorted = completeBuckets.clone();
+    Arrays.sort(sorted);
+    return new GroupIntoBuckets(read, buckets, sorted, maxBufferedRows);
+  }
+
+  /** At most this many rows wait in a bundle's blocks before they are sent to the grouping. */
+  public GroupIntoBuckets withMaxBufferedRows(int maxBufferedRows) {
+    if (maxBufferedRows <= 0) {
+      throw new IllegalArgumentException("maxBufferedRows must be positive, got " + maxBufferedRows);
+    }
+    return new GroupIntoBuckets(read, buckets, skippedBuckets, maxBufferedRows);
+  }
+
+  /** G = ceil(totalRows / rowsPerBucket), at least 1 and at most {@link Integer#MAX_VALUE}. */
+  public static int bucketsFor(long totalRows, long rowsPerBucket) {
+    if (rowsPerBucket <= 0) {
+      throw new IllegalArgumentException("rowsPerBucket must be positive, got " + rowsPerBucket);
+    }
+    long buckets = (totalRows + rowsPerBucket - 1) / rowsPerBucket;
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, buckets));
+  }
+
+  /** The bucket of one id. */
+  public static int bucketOf(String idClient, int buckets) {
+    byte[] bytes = idClient.getBytes(StandardCharsets.UTF_8);
+    long hash = MurmurHash3.hash128x64(bytes, 0, bytes.length, 0)[0];
+    return (int) Math.floorMod(hash, (long) buckets);
+  }
+
+  @Override
+  public PCollection<KV<Integer, Iterable<Prediction>>> expand(PBegin begin) {
+    return read.splits(begin)
+        .apply("ReadAndPack", ParDo.of(
+            new ReadAndPackFn(read.splitReader(), buckets, skippedBuckets, maxBufferedRows)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(PredictionCoder.of())))
+        .apply("GroupBlocks", GroupByKey.create())
+        .apply("ConcatBlocks", ParDo.of(new ConcatFn()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), IterableCoder.of(PredictionCoder.of())));
+  }
+
+  /**
+   * Reads splits, keys each row by its bucket and packs a bundle's rows of one bucket into one block.
+   * Blocks are sent on when {@code maxBufferedRows} rows wait, and when the bundle ends.
+   */
+  static final class ReadAndPackFn extends DoFn<InputSplit, KV<Integer, List<Prediction>>> {
+    private final Counter skipped = RunMetrics.counter(RunMetrics.PREDICTIONS_SKIPPED);
+    private final SplitReader reader;
+    private final int buckets;
+    private final int[] skippedBuckets;
+    private final int maxBufferedRows;
+    private transient Map<Integer, List<Prediction>> blocks;
+    private transient int buffered;
+
+    ReadAndPackFn(SplitReader reader, int buckets, int[] skippedBuckets, int maxBufferedRows) {
+      this.reader = reader;
+      this.buckets = buckets;
+      this.skippedBuckets = skippedBuckets;
+      this.maxBufferedRows = maxBufferedRows;
+    }
+
+    @Setup
+    public void setup() {
+      reader.setup();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      reader.startBundle();
+      blocks = new HashMap<>();
+      buffered = 0;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element InputSplit split, OutputReceiver<KV<Integer, List<Prediction>>> out) throws IOException {
+      reader.read(split, prediction -> {
+        int bucket = bucketOf(prediction.idClient(), buckets);
+        if (Arrays.binarySearch(skippedBuckets, bucket) >= 0) {
+          skipped.inc();
+          return;
+        }
+        blocks.computeIfAbsent(bucket, b -> new ArrayList<>()).add(prediction);
+        if (++buffered == maxBufferedRows) {
+          blocks.forEach((b, block) -> out.output(KV.of(b, block)));
+          blocks = new HashMap<>();
+          buffered = 0;
+        }
+      });
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws IOException {
+      // The rows all come from the global window (the input is bounded and never re-windowed).
+      blocks.forEach((b, block) ->
+          context.output(KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      blocks = null;
+      reader.finishBundle();
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      reader.teardown();
+    }
+  }
+
+  /** One bucket's blocks as one iterable of its rows. */
+  static final class ConcatFn
+      extends DoFn<KV<Integer, Iterable<List<Prediction>>>, KV<Integer, Iterable<Prediction>>> {
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, Iterable<List<Prediction>>> bucket,
+        OutputReceiver<KV<Integer, Iterable<Prediction>>> out) {
+      out.output(KV.of(bucket.getKey(), Iterables.concat(bucket.getValue())));
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.predictionrelay.transforms;
+
+import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
+import static io.predictionrelay.testing.ParquetFixtures.row;
+import static io.predictionrelay.testing.ParquetFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.hash.Hashing;
+import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.RunMetrics;
+import io.predictionrelay.testing.TestPipelines;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupIntoBucketsTest {
+  @TempDir Path dir;
+  private TestPipeline pipeline;
+
+  @BeforeEach
+  void createPipeline() {
+    pipeline = TestPipelines.create();
+  }
+
+  @Test
+  void hashIsMurmur3AsGuavaComputesIt() {
+    for (String id : new String[] {"", "a", "client-42", UUID.randomUUID().toString(), "é😀"}) {
+      long guava = Hashing.murmur3_128().hashString(id, StandardCharsets.UTF_8).asLong();
+      assertEquals(Math.floorMod(guava, 1000L), GroupIntoBuckets.bucketOf(id, 1000), id);
+    }
+  }
+
+  @Test
+  void spreadsUuidsEvenly() {
+    int buckets = 100;
+    int[] counts = new int[buckets];
+    java.util.Random random = new java.util.Random(1);
+    for (int i = 0; i < 200_000; i++) {
+      counts[GroupIntoBuckets.bucketOf(new UUID(random.nextLong(), random.nextLong()).toString(), buckets)]++;
+    }
+    // Poisson-like: mean 2000, sd ~45; six sigma either side.
+    for (int count : counts) {
+      assertTrue(count > 1730 && count < 2270, "bucket of " + count);
+    }
+  }
+
+  @Test
+  void bucketCountComesFromRowsPerBucket() {
+    assertEquals(500, GroupIntoBuckets.bucketsFor(1_000_000, 2000));
+    assertEquals(501, GroupIntoBuckets.bucketsFor(1_000_001, 2000));
+    assertEquals(1, GroupIntoBuckets.bucketsFor(0, 2000));
+    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(null, 0));
+  }
+
+  /**
+   * Two files of small row groups (about 20 splits) with a repeated id, 13 rows at most waiting in a
+   * bundle: blocks sent on mid-bundle and at the end of bundles come together again, and each bucket
+   * holds exactly its rows, the repeated id twice, as a GroupByKey of the rows would.
+   */
+  @Test
+  void eachBucketHoldsExactlyItsRows() throws IOException {
+    List<Prediction> rows = writeRows(2_000);
+    PAssert.that(idsPerBucket(GroupIntoBuckets.of(read(), 7).withMaxBufferedRows(13)))
+        .containsInAnyOrder(expectedBuckets(rows, 7, List.of()));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void aResumedRunDropsTheCompleteBucketsAndCountsTheirRows() throws IOException {
+    List<Prediction> rows = writeRows(2_000);
+    List<KV<Integer, List<String>>> expected = expectedBuckets(rows, 7, List.of(2, 5));
+    PAssert.that(idsPerBucket(GroupIntoBuckets.of(read(), 7).skipping(new int[] {5, 2})))
+        .containsInAnyOrder(expected);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+
+    long kept = expected.stream().mapToLong(bucket -> bucket.getValue().size()).sum();
+    assertEquals(5, expected.size());
+    assertTrue(kept < 1_800 && kept > 1_000, "kept " + kept);
+    assertEquals(rows.size() - kept, result.metrics().queryMetrics(MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.named(RunMetrics.NAMESPACE, RunMetrics.PREDICTIONS_SKIPPED))
+            .build())
+        .getCounters().iterator().next().getCommitted());
+  }
+
+  /** Writes {@code count} rows, one id twice, in two files of row groups of about 100 rows. */
+  private List<Prediction> writeRows(int count) throws IOException {
+    List<Prediction> rows = new ArrayList<>();
+    for (int f = 0; f < 2; f++) {
+      List<Map<String, Object>> fileRows = new ArrayList<>();
+      for (int i = 0; i < count / 2; i++) {
+        String id = f == 1 && i == 0 ? "id-0-7" : "id-" + f + "-" + i;
+        fileRows.add(row(id, i / 1000.0, f));
+        rows.add(new Prediction(id, new double[] {i / 1000.0, f}));
+      }
+      write(dir.resolve("part-" + f + ".parquet"), predictionSchema(2), fileRows, 1024);
+    }
+    return rows;
+  }
+
+  private ReadPredictions read() throws IOException {
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    assertTrue(input.splits().size() >= 10, "row groups: " + input.splits().size());
+    return ReadPredictions.from(input)
+        .withFormat(MessageFormat.of(input.schema()))
+        .withMaxMessageBytes(1_000_000)
+        .withDeadLetterDir(dir.resolve("dead").toString());
+  }
+
+  private PCollection<KV<Integer, List<String>>> idsPerBucket(GroupIntoBuckets group) {
+    return pipeline
+        .apply(group)
+        .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+                TypeDescriptors.lists(TypeDescriptors.strings())))
+            .via(bucket -> KV.of(bucket.getKey(), sortedIds(bucket.getValue()))));
+  }
+
+  private static List<String> sortedIds(Iterable<Prediction> bucket) {
+    return StreamSupport.stream(bucket.spliterator(), false)
+        .map(p -> p.idClient() + "=" + p.probabilities()[0] + "," + p.probabilities()[1])
+        .sorted()
+        .toList();
+  }
+
+  /** The buckets as hashing each row by itself gives them, leaving out {@code skipped}. */
+  private static List<KV<Integer, List<String>>> expectedBuckets(
+      List<Prediction> rows, int buckets, List<Integer> skipped) {
+    Map<Integer, List<Prediction>> byBucket = new TreeMap<>();
+    for (Prediction row : rows) {
+      int bucket = GroupIntoBuckets.bucketOf(row.idClient(), buckets);
+      if (!skipped.contains(bucket)) {
+        byBucket.computeIfAbsent(bucket, b -> new ArrayList<>()).add(row);
+      }
+    }
+    return byBucket.entrySet().stream()
+        .map(e -> KV.of(e.getKey(), sortedIds(e.getValue())))
+        .toList();
+  }
+}
