@@ -52,7 +52,7 @@ class SparkStandaloneIT {
     }
     String input = HDFS.path("standalone/");
     Path log = dir.resolve("spark-submit.log");
-    try (LocalSparkCluster cluster = LocalSparkCluster.createForTest(2, "2g").start()) {
+    try (LocalSparkCluster cluster = LocalSparkCluster.createForTest(dir.resolve("cluster"), 2, "2g").start()) {
       int exit = cluster.submit(sparkProvidedJar(), PublishPredictions.class.getName(),
           Map.of("spark.executor.memory", "1g", "spark.ui.enabled", "false",
               "spark.ui.showConsoleProgress", "false"),

@@ -53,10 +53,11 @@ public final class LocalSparkCluster implements AutoCloseable {
     return new LocalSparkCluster(sparkHome, workDir, masterPort, masterUiPort, workers, coresPerWorker, memoryPerWorker);
   }
 
-  /** A one-worker cluster on free ports in a temporary directory, for tests. */
-  public static LocalSparkCluster createForTest(int coresPerWorker, String memoryPerWorker) throws IOException {
+  /** A one-worker cluster on free ports in {@code workDir} (a test's own directory, deleted with it). */
+  public static LocalSparkCluster createForTest(Path workDir, int coresPerWorker, String memoryPerWorker)
+      throws IOException {
     Path home = Path.of(System.getProperty("spark.home.dir", "spark-home/target"));
-    return create(home, Files.createTempDirectory("spark-cluster"), LocalKafkaBroker.freePortPair(),
+    return create(home, workDir, LocalKafkaBroker.freePortPair(),
         LocalKafkaBroker.freePortPair(), 1, coresPerWorker, memoryPerWorker);
   }
 
