@@ -222,7 +222,7 @@ BENCH_FLINK_CP := target/bench-flink-classpath.txt
 
 # Runs the contenders one after the other on the same data and broker, so their ratios come from one
 # run; the broker's CPU is read from its pid file. See docs/benchmarks.md. BENCH_ARGS passes more,
-# e.g. BENCH_ARGS='--jvmArgs=-XX:+UseSerialGC --pipelineArgs=--grouping=bundle'.
+# e.g. BENCH_ARGS='--jvmArgs=-XX:+UseSerialGC --pipelineArgs=--grouping=bundle'; --payloads=false skips the bytes-per-prediction table.
 bench: broker-start
 	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
 	$(MVN) -Pbench,flink dependency:build-classpath -Dmdep.outputFile=$(BENCH_FLINK_CP)

@@ -185,8 +185,10 @@ public final class Bench {
     merged.addAll(results);
     merged.sort(java.util.Comparator.comparingInt(r -> CONTENDERS.indexOf(r.name)));
     JSON.writeValue(file.toFile(), merged);
-    System.out.println("measuring bytes per prediction of each payload option");
-    JSON.writeValue(docs.resolve("bench/payloads.json").toFile(), PayloadSizes.measure(data.toString(), 200_000));
+    if (!options.getOrDefault("payloads", "true").equals("false")) {
+      System.out.println("measuring bytes per prediction of each payload option");
+      JSON.writeValue(docs.resolve("bench/payloads.json").toFile(), PayloadSizes.measure(data.toString(), 200_000));
+    }
     BenchReport.write(docs);
   }
 
