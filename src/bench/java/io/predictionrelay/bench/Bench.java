@@ -104,7 +104,7 @@ public final class Bench {
     }
 
     // Read the data once so that every contender finds it in the page cache: the first one would
-    // otherwise also pay for the disk (10M rows right after a 60M run: 130 s instead of about 95 s).
+    // otherwise also pay for the disk (10M rows right after a 60M run: 130 s instead of 101 s).
     warmPageCache(data);
 
     List<Result> results = new ArrayList<>();

@@ -78,7 +78,10 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     return format;
   }
 
-  /** The reader of one split, as configured; the shuffle-free grouping reads with it too. */
+  /**
+   * The reader of one split, as configured; both groupings read with it ({@link GroupIntoBuckets},
+   * {@link BatchInSplits}).
+   */
   SplitReader splitReader() {
     if (format == null || maxMessageBytes == 0 || deadLetterDir == null) {
       throw new IllegalStateException("ReadPredictions needs withFormat, withMaxMessageBytes and withDeadLetterDir");

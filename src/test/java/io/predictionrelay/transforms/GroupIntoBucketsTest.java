@@ -72,6 +72,7 @@ class GroupIntoBucketsTest {
     assertEquals(501, GroupIntoBuckets.bucketsFor(1_000_001, 2000));
     assertEquals(1, GroupIntoBuckets.bucketsFor(0, 2000));
     assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(null, 0));
+    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(null, 7).withMaxBufferedRows(0));
   }
 
   /**
