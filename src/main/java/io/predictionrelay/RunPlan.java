@@ -275,6 +275,12 @@ public final class RunPlan {
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
     }
+    if (!input.absentColumns().isEmpty()) {
+      s.append("absent:       ");
+      input.absentColumns().forEach((column, files) -> s.append(column).append(" from ").append(files)
+          .append(" of ").append(input.files().size()).append(" files, "));
+      s.append("read as null there (files older than the column)\n");
+    }
     s.append("runner:       ").append(options.getRunner().getSimpleName());
     if (RunnerDefaults.isSparkRunner(options)) {
       s.append(", ").append(RunnerDefaults.sparkPartitions(sparkSettings))

@@ -51,7 +51,7 @@ public final class PlainJavaFloor {
       for (int t = 0; t < threads; t++) {
         workers.add(pool.submit(() -> {
           PredictionJson json = new PredictionJson(format);
-          SplitReader reader = new SplitReader(input.avroSchema(), format, input.extraColumns(),
+          SplitReader reader = new SplitReader(format, input.extraColumns(),
               1_000_000, "target/bench/floor-dead-letters");
           reader.setup();
           reader.startBundle();

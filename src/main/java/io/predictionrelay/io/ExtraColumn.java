@@ -113,6 +113,29 @@ public record ExtraColumn(String name, Kind kind, int scale, int partitionIndex)
     return BigDecimal.valueOf(((Number) value).longValue(), scale);
   }
 
+  /** The instant a timestamp value of {@code kind} stands for (a local timestamp as if in UTC). */
+  static Instant instant(Kind kind, Object value) {
+    return switch (kind) {
+      case TIMESTAMP_MILLIS, LOCAL_TIMESTAMP_MILLIS -> Instant.ofEpochMilli(((Number) value).longValue());
+      case TIMESTAMP_MICROS, LOCAL_TIMESTAMP_MICROS -> micros(((Number) value).longValue());
+      case TIMESTAMP_NANOS, LOCAL_TIMESTAMP_NANOS -> nanos(((Number) value).longValue());
+      case INT96 -> int96(((GenericFixed) value).bytes());
+      default -> throw new IllegalArgumentException(kind + " is not a timestamp");
+    };
+  }
+
+  /** {@code instant} as parquet-avro hands over a timestamp of {@code kind} (not INT96): a long in its unit. */
+  static Object timestamp(Kind kind, Instant instant) {
+    long seconds = instant.getEpochSecond();
+    long nanos = instant.getNano();
+    return switch (kind) {
+      case TIMESTAMP_MILLIS, LOCAL_TIMESTAMP_MILLIS -> seconds * 1_000L + nanos / 1_000_000L;
+      case TIMESTAMP_MICROS, LOCAL_TIMESTAMP_MICROS -> seconds * 1_000_000L + nanos / 1_000L;
+      case TIMESTAMP_NANOS, LOCAL_TIMESTAMP_NANOS -> seconds * 1_000_000_000L + nanos;
+      default -> throw new IllegalArgumentException(kind + " is not a timestamp of a unit");
+    };
+  }
+
   private static Instant micros(long micros) {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }

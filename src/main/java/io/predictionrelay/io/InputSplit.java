@@ -20,10 +20,13 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  */
 public record InputSplit(
     int index, String file, long fileSize, long start, long end, long firstRow, long rows,
-    List<String> partitionValues)
+    List<String> partitionValues, FileColumns columns)
     implements java.io.Serializable {
 
-  /** @param partitionValues the file's Hive partition values, in the input's column order (null: default partition) */
+  /**
+   * @param partitionValues the file's Hive partition values, in the input's column order (null: default partition)
+   * @param columns where the file holds each published column
+   */
   public InputSplit {
     partitionValues = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(partitionValues));
   }
@@ -55,12 +58,14 @@ public record InputSplit(
       LONG.encode(split.firstRow, out);
       LONG.encode(split.rows, out);
       VALUES.encode(split.partitionValues, out);
+      FileColumns.Coder.of().encode(split.columns, out);
     }
 
     @Override
     public InputSplit decode(InputStream in) throws IOException {
       return new InputSplit(INT.decode(in), STRING.decode(in), LONG.decode(in), LONG.decode(in),
-          LONG.decode(in), LONG.decode(in), LONG.decode(in), VALUES.decode(in));
+          LONG.decode(in), LONG.decode(in), LONG.decode(in), VALUES.decode(in),
+          FileColumns.Coder.of().decode(in));
     }
 
     @Override

@@ -10,18 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * The input of a run, known before the pipeline is built: the data files of the table
@@ -37,14 +35,15 @@ public final class ParquetInput implements Serializable {
   private final List<ExtraColumn> extraColumns;
   private final long totalRows;
   private final List<String> ignoredColumns;
-  private final String avroSchema;
+  private final Map<String, Integer> absentColumns;
+  private final Map<String, FileColumns> fileColumns;
   private final List<InputSplit> splits;
   private final String snapshot;
   private final List<String> identities;
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
-      PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
-      List<String> ignoredColumns, Schema avroSchema, List<InputSplit> splits, String snapshot,
+      Map<String, FileColumns> fileColumns, PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
+      List<String> ignoredColumns, Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot,
       List<String> identities) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
@@ -53,7 +52,8 @@ public final class ParquetInput implements Serializable {
     this.extraColumns = List.copyOf(extraColumns);
     this.totalRows = totalRows;
     this.ignoredColumns = List.copyOf(ignoredColumns);
-    this.avroSchema = avroSchema.toString();
+    this.absentColumns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(absentColumns));
+    this.fileColumns = fileColumns;
     this.splits = List.copyOf(splits);
     this.snapshot = snapshot;
     this.identities = List.copyOf(identities);
@@ -81,27 +81,53 @@ public final class ParquetInput implements Serializable {
     return describe(inputs, columns, TableSnapshot.At.LATEST);
   }
 
-  /** Finds the table's files and validates every footer against the columns asked for. */
+  /**
+   * Finds the table's files, the columns it publishes (the snapshot's schema for a Delta or Iceberg
+   * table, the union of the files' columns for plain Parquet, as Spark's {@code mergeSchema} reads
+   * them), and where each file holds them; validates every footer against the columns asked for.
+   */
   public static ParquetInput describe(String inputs, TableColumns columns, TableSnapshot.At at) {
     TableFiles.Found found = TableFiles.discover(inputs, at);
     List<String> partitionColumns = found.partitionColumns();
+    List<MessageType> fileSchemas = new ArrayList<>();
+    List<ParquetMetadata> footers = new ArrayList<>();
+    for (TableFile file : found.files()) {
+      ParquetMetadata footer = readFooter(file);
+      footers.add(footer);
+      fileSchemas.add(footer.getFileMetaData().getSchema());
+    }
+    TableSchema table = found.schema();
+    FileSchema published;
+    if (table.columns() != null) {
+      published = FileSchema.of(found.snapshot(), column -> found.snapshot(), table.columns(), columns,
+          partitionColumns);
+    } else {
+      Map<String, String> firstHolder = new LinkedHashMap<>();
+      for (int i = 0; i < fileSchemas.size(); i++) {
+        for (org.apache.parquet.schema.Type column : fileSchemas.get(i).getFields()) {
+          firstHolder.putIfAbsent(column.getName(), found.files().get(i).path());
+        }
+      }
+      String source = found.files().size() == 1 ? found.files().get(0).path() : "--input " + inputs;
+      published = FileSchema.of(source, column -> firstHolder.getOrDefault(column, source),
+          TableSchema.union(fileSchemas), columns, partitionColumns);
+    }
     List<String> files = new ArrayList<>();
     Map<String, List<String>> partitionValues = new LinkedHashMap<>();
+    Map<String, FileColumns> fileColumns = new LinkedHashMap<>();
+    Map<String, Integer> absent = new LinkedHashMap<>();
     List<String> identities = new ArrayList<>();
     List<InputSplit> splits = new ArrayList<>();
     long rows = 0;
-    FileSchema first = null;
-    for (TableFile file : found.files()) {
-      ParquetMetadata footer = readFooter(file);
-      FileSchema fileSchema =
-          FileSchema.of(file.path(), footer.getFileMetaData().getSchema(), columns, partitionColumns);
-      if (first == null) {
-        first = fileSchema;
-      } else {
-        first.requireSameAs(fileSchema);
-      }
+    for (int i = 0; i < found.files().size(); i++) {
+      TableFile file = found.files().get(i);
+      ParquetMetadata footer = footers.get(i);
+      Map<String, org.apache.parquet.schema.Type> held = table.columnsOf(fileSchemas.get(i));
+      FileColumns read = published.columnsIn(file.path(), held, table.columns() != null);
+      published.fileColumns().stream().filter(c -> !held.containsKey(c)).forEach(c -> absent.merge(c, 1, Integer::sum));
       files.add(file.path());
       partitionValues.put(file.path(), file.partitionValues());
+      fileColumns.put(file.path(), read);
       identities.add(file.path() + " " + file.size() + " bytes, modified " + file.modifiedMillis() + ", "
           + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows");
       long firstRow = 0;
@@ -109,7 +135,7 @@ public final class ParquetInput implements Serializable {
         long start = block.getStartingPos();
         splits.add(new InputSplit(splits.size(), file.path(), file.size(), start,
             start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
-            file.partitionValues()));
+            file.partitionValues(), read));
         firstRow += block.getRowCount();
       }
       if (file.metadataRows() >= 0 && file.metadataRows() != firstRow) {
@@ -118,14 +144,14 @@ public final class ParquetInput implements Serializable {
       }
       rows += firstRow;
     }
-    List<ExtraColumn> extras =
-        first.extraColumns(columns.extraColumns(), partitionColumns, found.partitionKinds(), partitionValues.values());
-    List<String> ignored = new ArrayList<>(first.ignoredColumns);
+    List<ExtraColumn> extras = published.extraColumns(columns.extraColumns(), partitionColumns,
+        found.partitionKinds(), partitionValues.values());
+    List<String> ignored = new ArrayList<>(published.ignoredColumns);
     partitionColumns.stream().filter(c -> !columns.extraColumns().contains(c)).forEach(ignored::add);
-    PredictionSchema schema = PredictionSchema.of(columns.idColumn(), first.idType(), columns.extraColumns(),
-        new ArrayList<>(first.classes.values()));
-    return new ParquetInput(inputs, files, partitionValues, schema, extras, rows, ignored,
-        first.avroSchema(), splits, found.snapshot(), identities);
+    PredictionSchema schema = PredictionSchema.of(columns.idColumn(), published.idType(), columns.extraColumns(),
+        new ArrayList<>(published.classes.values()));
+    return new ParquetInput(inputs, files, partitionValues, fileColumns, schema, extras, rows, ignored, absent,
+        splits, found.snapshot(), identities);
   }
 
   public String pattern() {
@@ -170,24 +196,30 @@ public final class ParquetInput implements Serializable {
     return ignoredColumns;
   }
 
-  /** The Avro schema that reads exactly the published file columns: id, extras, classes. */
-  public Schema avroSchema() {
-    return new Schema.Parser().parse(avroSchema);
+  /**
+   * Published columns that some files do not hold, each with how many files lack it: their rows
+   * read it as null (a column added to the table after they were written).
+   */
+  public Map<String, Integer> absentColumns() {
+    return absentColumns;
   }
 
-  /** The read configuration for {@link #avroSchema()}; INT96 timestamps come as fixed(12). */
-  static Configuration readConfiguration(Schema schema) {
+  /** Where one of this input's files holds each published column. */
+  public FileColumns columns(String file) {
+    return fileColumns.get(file);
+  }
+
+  /** The read configuration of every file: INT96 timestamps come as fixed(12). */
+  static Configuration readConfiguration() {
     Configuration conf = new Configuration(false);
     conf.setBoolean(AvroReadSupport.READ_INT96_AS_FIXED, true);
-    // Records come in this schema's column order, whatever each file's order.
-    AvroReadSupport.setRequestedProjection(conf, schema);
-    AvroReadSupport.setAvroReadSchema(conf, schema);
     return conf;
   }
 
   /**
-   * Reads every row of one of this input's files as an Avro record of {@link #avroSchema()}, in
-   * file order. For tools (the verifier); the pipeline reads by splits ({@link SplitReader}).
+   * Reads every row of one of this input's files as an Avro record of the published columns it
+   * holds ({@link #columns(String)} says where), in file order. For tools (the verifier); the
+   * pipeline reads by splits ({@link SplitReader}).
    */
   public void readRecords(String file, Consumer<GenericRecord> consumer) throws IOException {
     readRecords(file, Long.MAX_VALUE, consumer);
@@ -196,11 +228,8 @@ public final class ParquetInput implements Serializable {
   /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}. */
   public void readRecords(String file, long maxRows, Consumer<GenericRecord> consumer) throws IOException {
     var metadata = FileSystems.matchSingleFileSpec(file);
-    try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()))
-            .withDataModel(GenericData.get())
-            .withConf(readConfiguration(avroSchema()))
-            .build()) {
+    try (ParquetReader<GenericRecord> reader = columns(file).reader(
+        new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()), readConfiguration())) {
       long rows = 0;
       for (GenericRecord record; rows < maxRows && (record = reader.read()) != null; rows++) {
         consumer.accept(record);

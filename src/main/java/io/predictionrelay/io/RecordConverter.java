@@ -48,7 +48,7 @@ public final class RecordConverter {
   private final PredictionJson json;
   private final long maxMessageBytes;
   private Schema lastSchema;
-  private int[] lastPositions;
+  private FileColumns lastColumns;
 
   /** For the classic table: no extra columns. */
   public RecordConverter(MessageFormat format, long maxMessageBytes) {
@@ -73,13 +73,23 @@ public final class RecordConverter {
     convert(record, List.of(), sink);
   }
 
-  /** Converts a record of a file whose Hive partition values are {@code partitionValues}. */
+  /**
+   * Converts a record whose fields are named as the published columns, of a file whose Hive
+   * partition values are {@code partitionValues}.
+   */
   public void convert(GenericRecord record, List<String> partitionValues, Sink sink) {
-    int[] at = positions(record.getSchema());
-    Object id = record.get(at[0]);
+    convert(record, byName(record.getSchema()), partitionValues, sink);
+  }
+
+  /**
+   * Converts a record read with {@code columns} ({@link FileColumns#reader}) from a file whose Hive
+   * partition values are {@code partitionValues}. A column the file does not hold is null.
+   */
+  public void convert(GenericRecord record, FileColumns columns, List<String> partitionValues, Sink sink) {
+    Object id = columns.get(record, 0);
     if (id == null || id.toString().isEmpty()) {
       sink.deadLetter(deadLetter(Reason.MISSING_ID, schema.idColumn() + " is "
-          + (id == null ? "null" : "empty"), record, partitionValues));
+          + (id == null ? "null" + absent(columns, 0) : "empty"), record, columns, partitionValues));
       return;
     }
     byte[][] tokens = new byte[extras.size()][];
@@ -87,15 +97,16 @@ public final class RecordConverter {
       ExtraColumn extra = extras.get(e);
       tokens[e] = extra.isPartition()
           ? extra.partitionToken(partitionValues.get(extra.partitionIndex()))
-          : extra.token(record.get(at[1 + e]));
+          : extra.token(columns.get(record, 1 + e));
     }
     int first = 1 + extras.size();
     double[] values = new double[classes.size()];
     for (int i = 0; i < values.length; i++) {
       ClassColumn column = classes.get(i);
-      Object value = record.get(at[first + i]);
+      Object value = columns.get(record, first + i);
       if (value == null) {
-        sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, column.name() + " is null", record, partitionValues));
+        sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, column.name() + " is null" + absent(columns, first + i),
+            record, columns, partitionValues));
         return;
       }
       String problem = null;
@@ -130,7 +141,7 @@ public final class RecordConverter {
         }
       }
       if (problem != null) {
-        sink.deadLetter(deadLetter(reason, problem, record, partitionValues));
+        sink.deadLetter(deadLetter(reason, problem, record, columns, partitionValues));
         return;
       }
     }
@@ -140,7 +151,7 @@ public final class RecordConverter {
       if (size > maxMessageBytes) {
         sink.deadLetter(deadLetter(Reason.PREDICTION_TOO_LARGE,
             "alone it encodes to " + size + " bytes, over --maxMessageBytes=" + maxMessageBytes,
-            record, partitionValues));
+            record, columns, partitionValues));
         return;
       }
     }
@@ -156,34 +167,42 @@ public final class RecordConverter {
     }
   }
 
-  /** Field positions of the id, each file extra column and each class column, once per record schema. */
-  private int[] positions(Schema recordSchema) {
-    if (recordSchema != lastSchema) {
-      int[] at = new int[1 + extras.size() + classes.size()];
-      at[0] = recordSchema.getField(schema.idColumn()).pos();
-      for (int e = 0; e < extras.size(); e++) {
-        at[1 + e] = extras.get(e).isPartition() ? -1 : recordSchema.getField(extras.get(e).name()).pos();
-      }
-      for (int i = 0; i < classes.size(); i++) {
-        at[1 + extras.size() + i] = recordSchema.getField(classes.get(i).name()).pos();
-      }
-      lastSchema = recordSchema;
-      lastPositions = at;
-    }
-    return lastPositions;
+  private static String absent(FileColumns columns, int column) {
+    return columns.holds(column) ? "" : " (the file has no such column: it predates it)";
   }
 
-  private DeadLetter deadLetter(Reason reason, String detail, GenericRecord record, List<String> partition) {
-    return new DeadLetter(reason, detail, toJson(record, partition));
+  /** Where a record named as the published columns holds each of them, once per record schema. */
+  private FileColumns byName(Schema recordSchema) {
+    if (recordSchema != lastSchema) {
+      int n = 1 + extras.size() + classes.size();
+      int[] at = new int[n];
+      int[] none = new int[n];
+      java.util.Arrays.fill(none, -1);
+      List<String> names = new java.util.ArrayList<>();
+      names.add(schema.idColumn());
+      extras.forEach(extra -> names.add(extra.name()));
+      classes.forEach(column -> names.add(column.name()));
+      for (int k = 0; k < n; k++) {
+        boolean partition = k >= 1 && k <= extras.size() && extras.get(k - 1).isPartition();
+        at[k] = partition ? FileColumns.ABSENT : recordSchema.getField(names.get(k)).pos();
+      }
+      lastSchema = recordSchema;
+      lastColumns = new FileColumns(names, names, at, none, none, none, none);
+    }
+    return lastColumns;
+  }
+
+  private DeadLetter deadLetter(Reason reason, String detail, GenericRecord record, FileColumns columns,
+      List<String> partition) {
+    return new DeadLetter(reason, detail, toJson(record, columns, partition));
   }
 
   /** The record as a JSON object; non-finite numbers are written as strings ("NaN"). */
-  private String toJson(GenericRecord record, List<String> partitionValues) {
+  private String toJson(GenericRecord record, FileColumns columns, List<String> partitionValues) {
     StringWriter out = new StringWriter();
     try (JsonGenerator gen = JSON.createGenerator(out)) {
-      int[] at = positions(record.getSchema());
       gen.writeStartObject();
-      Object id = record.get(at[0]);
+      Object id = columns.get(record, 0);
       gen.writeFieldName(schema.idColumn());
       if (id == null) {
         gen.writeNull();
@@ -197,12 +216,12 @@ public final class RecordConverter {
         gen.writeFieldName(extra.name());
         byte[] token = extra.isPartition()
             ? extra.partitionToken(partitionValues.get(extra.partitionIndex()))
-            : extra.token(record.get(at[1 + e]));
+            : extra.token(columns.get(record, 1 + e));
         gen.writeRawValue(new String(token, StandardCharsets.UTF_8));
       }
       for (int i = 0; i < classes.size(); i++) {
         ClassColumn column = classes.get(i);
-        Object value = record.get(at[1 + extras.size() + i]);
+        Object value = columns.get(record, 1 + extras.size() + i);
         gen.writeFieldName(column.name());
         if (value == null) {
           gen.writeNull();

@@ -9,13 +9,10 @@ import java.io.Serializable;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 
 /**
@@ -29,7 +26,6 @@ import org.apache.parquet.hadoop.ParquetReader;
  * {@link #startBundle()}, {@link #read}, {@link #finishBundle()}, and {@link #teardown()}.
  */
 public final class SplitReader implements Serializable {
-  private final String avroSchema;
   private final MessageFormat format;
   private final java.util.List<ExtraColumn> extras;
   private final int maxMessageBytes;
@@ -40,9 +36,8 @@ public final class SplitReader implements Serializable {
   private transient Configuration readConf;
   private transient DeadLetterFiles files;
 
-  public SplitReader(Schema avroSchema, MessageFormat format, java.util.List<ExtraColumn> extras,
-      int maxMessageBytes, String deadLetterDir) {
-    this.avroSchema = avroSchema.toString();
+  public SplitReader(MessageFormat format, java.util.List<ExtraColumn> extras, int maxMessageBytes,
+      String deadLetterDir) {
     this.format = format;
     this.extras = java.util.List.copyOf(extras);
     this.maxMessageBytes = maxMessageBytes;
@@ -50,7 +45,7 @@ public final class SplitReader implements Serializable {
   }
 
   public void setup() {
-    readConf = ParquetInput.readConfiguration(new Schema.Parser().parse(avroSchema));
+    readConf = ParquetInput.readConfiguration();
     converter = new RecordConverter(format, extras, maxMessageBytes);
     rowsRead = RunMetrics.counter(RunMetrics.ROWS_READ);
     deadLetters = new EnumMap<>(DeadLetter.Reason.class);
@@ -85,7 +80,7 @@ public final class SplitReader implements Serializable {
     try (ParquetReader<GenericRecord> reader = open(split)) {
       for (GenericRecord record; (record = reader.read()) != null; rows++) {
         rowsRead.inc();
-        converter.convert(record, split.partitionValues(), sink);
+        converter.convert(record, split.columns(), split.partitionValues(), sink);
       }
     }
     if (rows != split.rows()) {
@@ -95,12 +90,8 @@ public final class SplitReader implements Serializable {
   }
 
   private ParquetReader<GenericRecord> open(InputSplit split) throws IOException {
-    return AvroParquetReader.<GenericRecord>builder(
-            new BeamInputFile(FileSystems.matchNewResource(split.file(), false), split.fileSize()))
-        .withDataModel(GenericData.get())
-        .withConf(readConf)
-        .withFileRange(split.start(), split.end())
-        .build();
+    return split.columns().reader(new BeamInputFile(FileSystems.matchNewResource(split.file(), false),
+        split.fileSize()), readConf, split.start(), split.end());
   }
 
   public void finishBundle() throws IOException {

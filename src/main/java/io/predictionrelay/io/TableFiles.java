@@ -30,11 +30,12 @@ final class TableFiles {
 
   /**
    * The files of an input, in path order, the names of its partition columns, their types where
-   * the table's schema gives them (Delta; others are inferred from their values), and which snapshot
-   * of which table they are (empty for plain Parquet).
+   * the table's schema gives them (Delta; others are inferred from their values), which snapshot
+   * of which table they are (empty for plain Parquet), and the table's columns and how each file
+   * holds them.
    */
   record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
-      String snapshot) {}
+      String snapshot, TableSchema schema) {}
 
   /** Hive writes a null partition value as this directory name. */
   static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
@@ -91,7 +92,7 @@ final class TableFiles {
     }
     List<TableFile> sorted = new ArrayList<>(files.values());
     sorted.sort((a, b) -> a.path().compareTo(b.path()));
-    return new Found(partitionColumns, Map.of(), sorted, "");
+    return new Found(partitionColumns, Map.of(), sorted, "", TableSchema.byName(null));
   }
 
   /** A matched file, with its path below the directory or glob root it was found under. */

@@ -8,6 +8,9 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.SnapshotImpl;
+import io.delta.kernel.internal.util.ColumnMapping;
+import io.delta.kernel.internal.util.ColumnMapping.ColumnMappingMode;
 import io.delta.kernel.types.DataType;
 import io.delta.kernel.types.DateType;
 import io.delta.kernel.types.IntegerType;
@@ -28,7 +31,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +49,12 @@ import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.StaticTableOperations;
 import org.apache.iceberg.hadoop.HadoopFileIO;
 import org.apache.iceberg.hadoop.HadoopTables;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.types.Types;
+import org.apache.iceberg.mapping.NameMapping;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * The data files of a Delta Lake or Iceberg table's snapshot, as the table's own log or metadata
@@ -57,9 +63,11 @@ import org.apache.iceberg.types.Types;
  * would publish rows the table does not have. A snapshot is just the exact list of files with their
  * partition values, so the rest of the input is read as any other Parquet.
  *
- * <p>What cannot be read exactly is refused with one line naming the feature and the table: row-level
- * deletes (Delta deletion vectors, Iceberg delete files), Delta column mapping and renamed Iceberg
- * columns (files would be read by names they do not have), data files that are not Parquet.
+ * <p>The snapshot's schema is the table's ({@link TableSchema}): its columns, their types, and how
+ * each file holds them (Delta's physical names and field ids under column mapping, Iceberg's field
+ * ids), so that renamed, dropped, re-added and added columns are read as the table's engine reads
+ * them. What cannot be read exactly is refused with one line naming the feature and the table:
+ * row-level deletes (Delta deletion vectors, Iceberg delete files), data files that are not Parquet.
  */
 public final class TableSnapshot {
   private TableSnapshot() {}
@@ -102,8 +110,6 @@ public final class TableSnapshot {
     }
   }
 
-  /** Delta names a column's file name this way when the table maps columns (by name or by id). */
-  private static final String PHYSICAL_NAME = "delta.columnMapping.physicalName";
   /** A Hadoop table's metadata files: v1.metadata.json, v2.metadata.json, ... */
   private static final Pattern HADOOP_METADATA = Pattern.compile("v\\d+\\.metadata\\.json");
 
@@ -192,13 +198,21 @@ public final class TableSnapshot {
       throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + TableFiles.firstLine(e), e);
     }
     StructType schema = snapshot.getSchema(engine);
+    List<String> partitionColumns = snapshot.getPartitionColumnNames(engine);
+    ColumnMappingMode mode = ColumnMapping.getColumnMappingMode(
+        ((SnapshotImpl) snapshot).getMetadata().getConfiguration());
+    Map<String, String> physicalNames = new LinkedHashMap<>();
+    Map<String, Integer> fieldIds = new LinkedHashMap<>();
+    List<org.apache.parquet.schema.Type> columns = new ArrayList<>();
     for (StructField field : schema.fields()) {
-      if (field.getMetadata().contains(PHYSICAL_NAME)) {
-        throw new LaunchException(table + ": column mapping (delta.columnMapping.mode) is not supported:"
-            + " its files name column " + field.getName() + " " + field.getMetadata().getString(PHYSICAL_NAME));
+      physicalNames.put(field.getName(), ColumnMapping.getPhysicalName(field));
+      if (mode == ColumnMappingMode.ID) {
+        fieldIds.put(field.getName(), field.getMetadata().getLong(ColumnMapping.COLUMN_MAPPING_ID_KEY).intValue());
+      }
+      if (!partitionColumns.contains(field.getName())) {
+        columns.add(DeltaTypes.parquet(field));
       }
     }
-    List<String> partitionColumns = snapshot.getPartitionColumnNames(engine);
     Map<String, Kind> kinds = new LinkedHashMap<>();
     for (String column : partitionColumns) {
       kinds.put(column, deltaKind(schema.get(column).getDataType()));
@@ -219,7 +233,7 @@ public final class TableSnapshot {
             Map<String, String> values = InternalScanFileUtils.getPartitionValues(row);
             List<String> partitionValues = new ArrayList<>();
             for (String column : partitionColumns) {
-              partitionValues.add(values.get(column));
+              partitionValues.add(values.get(physicalNames.get(column)));
             }
             files.add(new TableFile(path, status.getSize(), partitionValues, -1, status.getModificationTime()));
           }
@@ -231,7 +245,8 @@ public final class TableSnapshot {
       }
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
     }
-    return new Found(partitionColumns, kinds, sorted(files), table + " version " + snapshot.getVersion(engine));
+    return new Found(partitionColumns, kinds, sorted(files), table + " version " + snapshot.getVersion(engine),
+        TableSchema.delta(new MessageType("table", columns), physicalNames, fieldIds));
   }
 
   /** A partition column typed by the table's schema: integers as numbers, dates and the rest as text. */
@@ -269,7 +284,7 @@ public final class TableSnapshot {
     } catch (RuntimeException e) {
       throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + TableFiles.firstLine(e), e);
     }
-    requireNoRenames(table, iceberg, snapshotId);
+    TableSchema schema = icebergSchema(iceberg, snapshotId);
     List<TableFile> files = new ArrayList<>();
     try (CloseableIterable<FileScanTask> tasks = iceberg.newScan().useSnapshot(snapshotId).planFiles()) {
       for (FileScanTask task : tasks) {
@@ -290,29 +305,21 @@ public final class TableSnapshot {
     } catch (IOException e) {
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
     }
-    return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId);
+    return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId, schema);
   }
 
   /**
-   * Refuses a table whose columns were renamed: its older files hold a column under its old name,
-   * and files are read by name.
+   * The snapshot's schema (the one it was written with: later schema changes do not apply to it),
+   * its columns found in each file by field id as Iceberg's readers find them: the file's own
+   * Parquet field ids, else the table's name mapping, else ids by position.
    */
-  private static void requireNoRenames(String table, org.apache.iceberg.Table iceberg, long snapshotId) {
+  private static TableSchema icebergSchema(org.apache.iceberg.Table iceberg, long snapshotId) {
     Integer schemaId = iceberg.snapshot(snapshotId).schemaId();
-    org.apache.iceberg.Schema current = schemaId == null ? iceberg.schema() : iceberg.schemas().get(schemaId);
-    Map<Integer, String> names = new HashMap<>();
-    for (Types.NestedField field : current.columns()) {
-      names.put(field.fieldId(), field.name());
-    }
-    for (org.apache.iceberg.Schema schema : iceberg.schemas().values()) {
-      for (Types.NestedField field : schema.columns()) {
-        String now = names.get(field.fieldId());
-        if (now != null && !now.equals(field.name())) {
-          throw new LaunchException(table + ": renamed columns are not supported (" + field.name()
-              + " was renamed " + now + "; files are read by column name)");
-        }
-      }
-    }
+    org.apache.iceberg.Schema schema = schemaId == null ? iceberg.schema() : iceberg.schemas().get(schemaId);
+    String mappingJson = iceberg.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+    NameMapping mapping = mappingJson == null ? null : NameMappingParser.fromJson(mappingJson);
+    return TableSchema.iceberg(ParquetSchemaUtil.convert(schema, "table"), file -> ParquetSchemaUtil.hasIds(file)
+        ? file : mapping != null ? ParquetSchemaUtil.applyNameMapping(file, mapping) : ParquetSchemaUtil.addFallbackIds(file));
   }
 
   /** A file's path in the form the input was given in: local inputs get local paths back, not file: URIs. */

@@ -86,7 +86,7 @@ public final class ReadPredictions extends PTransform<PBegin, PCollection<Predic
     if (format == null || maxMessageBytes == 0 || deadLetterDir == null) {
       throw new IllegalStateException("ReadPredictions needs withFormat, withMaxMessageBytes and withDeadLetterDir");
     }
-    return new SplitReader(input.avroSchema(), format, input.extraColumns(), maxMessageBytes, deadLetterDir);
+    return new SplitReader(format, input.extraColumns(), maxMessageBytes, deadLetterDir);
   }
 
   /** The input's splits, spread over the workers. */

@@ -1,5 +1,6 @@
 package io.predictionrelay.verify;
 
+import io.predictionrelay.io.FileColumns;
 import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
@@ -188,9 +189,10 @@ public final class VerifyTopic {
         };
     for (String file : parquet.files()) {
       List<String> partitionValues = parquet.partitionValues(file);
+      FileColumns columns = parquet.columns(file);
       parquet.readRecords(file, record -> {
         report.inputRows++;
-        converter.convert(record, partitionValues, sink);
+        converter.convert(record, columns, partitionValues, sink);
       });
     }
     log("read %,d input rows", report.inputRows);

@@ -45,7 +45,8 @@ class ParquetInputTest {
     // ordered by n, not as text: class_2 before class_10
     assertEquals("class_2", input.schema().classColumns().get(2));
     assertEquals("class_10", input.schema().classColumns().get(10));
-    assertEquals(13, input.avroSchema().getFields().size());
+    assertEquals(13, input.columns(input.files().get(0)).fileNames().size());
+    assertEquals(Map.of(), input.absentColumns());
   }
 
   @Test
@@ -125,10 +126,34 @@ class ParquetInputTest {
   }
 
   @Test
-  void filesWithDifferentSchemas() throws IOException {
+  void filesWithDifferentColumnsAreReadAsTheirUnionAsSparksMergeSchemaReadsThem() throws IOException {
+    write(dir.resolve("a.parquet"), predictionSchema(3), List.of(row("x", 0.1, 0.2, 0.7)));
+    write(dir.resolve("b.parquet"), schema("class_3: double", "id_client: string", "class_0: double"),
+        List.of(Map.of("class_3", 0.4, "id_client", "y", "class_0", 0.6)));
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    assertEquals(List.of("class_0", "class_1", "class_2", "class_3"), input.schema().classColumns());
+    assertEquals(Map.of("class_1", 1, "class_2", 1, "class_3", 1), input.absentColumns());
+    String a = dir.resolve("a.parquet").toString();
+    String b = dir.resolve("b.parquet").toString();
+    // published order: id, class_0..3; each file reads only what it holds, under its own order
+    assertEquals(List.of("id_client", "class_0", "class_1", "class_2"), input.columns(a).fileNames());
+    assertEquals(List.of("id_client", "class_0", "class_3"), input.columns(b).fileNames());
+    assertTrue(input.columns(b).holds(4) && !input.columns(b).holds(2));
+  }
+
+  @Test
+  void filesWhoseColumnTypesDifferAreRefusedNamingBoth() throws IOException {
     write(dir.resolve("a.parquet"), predictionSchema(3), List.of());
-    write(dir.resolve("b.parquet"), predictionSchema(4), List.of());
-    assertError(dir.toString(), "b.parquet", "differs from", "a.parquet");
+    write(dir.resolve("b.parquet"), schema("id_client: string", "class_0: double", "class_1: float", "class_2: double"),
+        List.of());
+    assertError(dir.toString(), "b.parquet", "class_1", "float", "double", "a.parquet");
+  }
+
+  @Test
+  void aFileHoldingNoneOfThePublishedColumnsIsRefused() throws IOException {
+    write(dir.resolve("a.parquet"), predictionSchema(3), List.of());
+    write(dir.resolve("b.parquet"), schema("model: string", "score: double"), List.of());
+    assertError(dir.toString(), "b.parquet", "holds neither the id id_client nor any class column");
   }
 
   @Test
