@@ -100,7 +100,7 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
     if (grouping == RunPlan.Grouping.BUNDLE) {
       for (InputSplit split : input.splits()) {
         if (Arrays.binarySearch(complete, split.index()) >= 0) {
-          rowsSkipped += split.rows();
+          rowsSkipped += split.liveRows();
         }
       }
     }

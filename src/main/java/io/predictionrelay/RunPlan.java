@@ -271,6 +271,10 @@ public final class RunPlan {
     if (!input.snapshot().isEmpty()) {
       s.append("snapshot:     ").append(input.snapshot()).append('\n');
     }
+    if (input.deletedRows() > 0) {
+      s.append("deleted:      ").append(input.deletedRows())
+          .append(" rows of the files are deleted by the table (deletion vectors, delete files): not read\n");
+    }
     s.append("columns:      ").append(input.schema().summary()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");

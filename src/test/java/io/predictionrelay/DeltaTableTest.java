@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Delta tables written by Delta's own Spark writer are published exactly as their snapshot holds
  * them: nothing from files an overwrite or a delete removed, partition values typed by the table's
- * schema, the version asked for, and a one-line refusal for deletion vectors. The tables are written
+ * schema, the version asked for, and rows a deletion vector deletes left out. The tables are written
  * once, by one Spark session, for the whole class.
  */
 class DeltaTableTest {
@@ -97,9 +97,12 @@ class DeltaTableTest {
   }
 
   @Test
-  void deletionVectorsAreRefusedInOneLineNamingTheFeatureAndTable() {
-    String message = error(deletionVectors, TableSnapshot.At.LATEST);
-    assertTrue(message.contains("deletion vectors") && message.contains(deletionVectors), message);
+  void rowsDeletedByADeletionVectorAreNotPublished() {
+    FilesSinkRun run = FilesSinkRun.publish(dir, deletionVectors);
+    assertEquals(Set.of("a", "c"), run.predictions().keySet());
+    assertEquals(1, run.plan().input().deletedRows());
+    assertEquals(2, run.plan().input().totalRows());
+    assertTrue(run.summary().reconciles(), run.summary().toString());
     // The version before the delete has none.
     assertEquals(Set.of("a", "b", "c"),
         FilesSinkRun.publish(dir, deletionVectors, "--tableVersion=1").predictions().keySet());

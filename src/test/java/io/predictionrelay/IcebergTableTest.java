@@ -26,8 +26,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.deletes.PositionDelete;
-import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.encryption.EncryptedFiles;
 import org.apache.iceberg.hadoop.HadoopTables;
 import org.apache.iceberg.io.DataWriter;
@@ -38,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Iceberg tables written by Iceberg's own Java writer (a Hadoop table) are published exactly as
  * their snapshot holds them: nothing from files an overwrite removed, the snapshot a version names,
- * and a one-line refusal for row-level deletes. Evolved schemas: {@link IcebergEvolutionTest}.
+ * Evolved schemas and row-level deletes: {@link IcebergHistoryTest}.
  */
 class IcebergTableTest {
   private static final Schema SCHEMA = new Schema(
@@ -138,27 +136,6 @@ class IcebergTableTest {
     FilesSinkRun run = FilesSinkRun.publish(dir, table.location(), "--extraColumns=dt");
     assertEquals("2026-11-18", run.predictions().get("a").get("dt").textValue());
     assertEquals("2026-11-19", run.predictions().get("b").get("dt").textValue());
-  }
-
-  @Test
-  void positionDeletesAreRefusedInOneLineNamingTheFeatureAndTable() throws IOException {
-    Table table = create("deletes", PartitionSpec.unpartitioned());
-    DataFile data = write(table, row("a", 0.1, null), row("b", 0.2, null));
-    table.newAppend().appendFile(data).commit();
-    String location = table.locationProvider().newDataLocation("deletes-" + System.nanoTime() + ".parquet");
-    PositionDeleteWriter<Record> deletes = new GenericAppenderFactory(table.schema(), table.spec()).newPosDeleteWriter(
-        EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
-    try (deletes) {
-      deletes.write(PositionDelete.<Record>create().set(data.path(), 1, null));
-    }
-    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
-
-    String message = error(table.location());
-    assertTrue(message.contains("position deletes") && message.contains(table.location()), message);
-    // The snapshot before the delete has none.
-    long before = table.history().get(0).snapshotId();
-    assertEquals(Set.of("a", "b"),
-        FilesSinkRun.publish(dir, table.location(), "--tableVersion=" + before).predictions().keySet());
   }
 
   @Test

@@ -20,15 +20,21 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  */
 public record InputSplit(
     int index, String file, long fileSize, long start, long end, long firstRow, long rows,
-    List<String> partitionValues, FileColumns columns)
+    List<String> partitionValues, FileColumns columns, long[] deleted)
     implements java.io.Serializable {
 
   /**
    * @param partitionValues the file's Hive partition values, in the input's column order (null: default partition)
    * @param columns where the file holds each published column
+   * @param deleted the positions in the file of this split's rows that the table deletes, ascending
    */
   public InputSplit {
     partitionValues = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(partitionValues));
+  }
+
+  /** The rows of this split the table has, not deleted. */
+  public long liveRows() {
+    return rows - deleted.length;
   }
 
   @Override
@@ -59,13 +65,32 @@ public record InputSplit(
       LONG.encode(split.rows, out);
       VALUES.encode(split.partitionValues, out);
       FileColumns.Coder.of().encode(split.columns, out);
+      INT.encode(split.deleted.length, out);
+      long previous = split.firstRow;
+      for (long position : split.deleted) {
+        LONG.encode(position - previous, out); // ascending: small gaps
+        previous = position;
+      }
     }
 
     @Override
     public InputSplit decode(InputStream in) throws IOException {
-      return new InputSplit(INT.decode(in), STRING.decode(in), LONG.decode(in), LONG.decode(in),
-          LONG.decode(in), LONG.decode(in), LONG.decode(in), VALUES.decode(in),
-          FileColumns.Coder.of().decode(in));
+      int index = INT.decode(in);
+      String file = STRING.decode(in);
+      long fileSize = LONG.decode(in);
+      long start = LONG.decode(in);
+      long end = LONG.decode(in);
+      long firstRow = LONG.decode(in);
+      long rows = LONG.decode(in);
+      List<String> values = VALUES.decode(in);
+      FileColumns columns = FileColumns.Coder.of().decode(in);
+      long[] deleted = new long[INT.decode(in)];
+      long previous = firstRow;
+      for (int i = 0; i < deleted.length; i++) {
+        deleted[i] = previous + LONG.decode(in);
+        previous = deleted[i];
+      }
+      return new InputSplit(index, file, fileSize, start, end, firstRow, rows, values, columns, deleted);
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class ParquetInput implements Serializable {
   private final PredictionSchema schema;
   private final List<ExtraColumn> extraColumns;
   private final long totalRows;
+  private final long deletedRows;
+  private final Map<String, long[]> fileDeletes;
   private final List<String> ignoredColumns;
   private final Map<String, Integer> absentColumns;
   private final Map<String, FileColumns> fileColumns;
@@ -42,8 +44,8 @@ public final class ParquetInput implements Serializable {
   private final List<String> identities;
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
-      Map<String, FileColumns> fileColumns, PredictionSchema schema, List<ExtraColumn> extraColumns, long totalRows,
-      List<String> ignoredColumns, Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot,
+      Map<String, FileColumns> fileColumns, Map<String, long[]> fileDeletes, PredictionSchema schema,
+      List<ExtraColumn> extraColumns, long totalRows, long deletedRows, List<String> ignoredColumns, Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot,
       List<String> identities) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
@@ -51,6 +53,8 @@ public final class ParquetInput implements Serializable {
     this.schema = schema;
     this.extraColumns = List.copyOf(extraColumns);
     this.totalRows = totalRows;
+    this.deletedRows = deletedRows;
+    this.fileDeletes = fileDeletes;
     this.ignoredColumns = List.copyOf(ignoredColumns);
     this.absentColumns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(absentColumns));
     this.fileColumns = fileColumns;
@@ -118,7 +122,9 @@ public final class ParquetInput implements Serializable {
     Map<String, Integer> absent = new LinkedHashMap<>();
     List<String> identities = new ArrayList<>();
     List<InputSplit> splits = new ArrayList<>();
+    Map<String, long[]> fileDeletes = new LinkedHashMap<>();
     long rows = 0;
+    long deletedRows = 0;
     for (int i = 0; i < found.files().size(); i++) {
       TableFile file = found.files().get(i);
       ParquetMetadata footer = footers.get(i);
@@ -128,21 +134,34 @@ public final class ParquetInput implements Serializable {
       files.add(file.path());
       partitionValues.put(file.path(), file.partitionValues());
       fileColumns.put(file.path(), read);
+      long[] deleted = file.deleted();
       identities.add(file.path() + " " + file.size() + " bytes, modified " + file.modifiedMillis() + ", "
-          + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows");
+          + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows"
+          + (deleted.length == 0 ? "" : ", " + deleted.length + " deleted " + java.util.Arrays.hashCode(deleted)));
       long firstRow = 0;
+      int nextDeleted = 0;
       for (BlockMetaData block : footer.getBlocks()) {
         long start = block.getStartingPos();
+        int from = nextDeleted;
+        while (nextDeleted < deleted.length && deleted[nextDeleted] < firstRow + block.getRowCount()) {
+          nextDeleted++;
+        }
         splits.add(new InputSplit(splits.size(), file.path(), file.size(), start,
             start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
-            file.partitionValues(), read));
+            file.partitionValues(), read, java.util.Arrays.copyOfRange(deleted, from, nextDeleted)));
         firstRow += block.getRowCount();
       }
+      if (nextDeleted < deleted.length) {
+        throw new LaunchException(file.path() + ": the table deletes row " + deleted[nextDeleted]
+            + ", beyond its " + firstRow + " rows (the file was changed)");
+      }
+      deletedRows += deleted.length;
+      fileDeletes.put(file.path(), deleted);
       if (file.metadataRows() >= 0 && file.metadataRows() != firstRow) {
         throw new LaunchException(file.path() + ": the table's metadata counts " + file.metadataRows()
             + " rows, its footer " + firstRow + " (the file was changed)");
       }
-      rows += firstRow;
+      rows += firstRow - deleted.length;
     }
     List<ExtraColumn> extras = published.extraColumns(columns.extraColumns(), partitionColumns,
         found.partitionKinds(), partitionValues.values());
@@ -150,8 +169,8 @@ public final class ParquetInput implements Serializable {
     partitionColumns.stream().filter(c -> !columns.extraColumns().contains(c)).forEach(ignored::add);
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), published.idType(), columns.extraColumns(),
         new ArrayList<>(published.classes.values()));
-    return new ParquetInput(inputs, files, partitionValues, fileColumns, schema, extras, rows, ignored, absent,
-        splits, found.snapshot(), identities);
+    return new ParquetInput(inputs, files, partitionValues, fileColumns, fileDeletes, schema, extras, rows,
+        deletedRows, ignored, absent, splits, found.snapshot(), identities);
   }
 
   public String pattern() {
@@ -186,9 +205,17 @@ public final class ParquetInput implements Serializable {
     return extraColumns;
   }
 
-  /** The sum of the row counts in the footers: what a complete run must account for. */
+  /**
+   * The rows of the table: the sum of the row counts in the footers, less the rows the table
+   * deletes ({@link #deletedRows()}). What a complete run must account for.
+   */
   public long totalRows() {
     return totalRows;
+  }
+
+  /** Rows in the files that the table deletes (Delta deletion vectors, Iceberg delete files): never read. */
+  public long deletedRows() {
+    return deletedRows;
   }
 
   /** Columns and partition columns that are not published. */
@@ -225,14 +252,25 @@ public final class ParquetInput implements Serializable {
     readRecords(file, Long.MAX_VALUE, consumer);
   }
 
-  /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}. */
+  /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}; rows the table deletes are left out. */
   public void readRecords(String file, long maxRows, Consumer<GenericRecord> consumer) throws IOException {
     var metadata = FileSystems.matchSingleFileSpec(file);
+    long[] deleted = fileDeletes.get(file);
     try (ParquetReader<GenericRecord> reader = columns(file).reader(
         new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()), readConfiguration())) {
       long rows = 0;
-      for (GenericRecord record; rows < maxRows && (record = reader.read()) != null; rows++) {
+      int nextDeleted = 0;
+      for (long position = 0; rows < maxRows; position++) {
+        GenericRecord record = reader.read();
+        if (record == null) {
+          break;
+        }
+        if (nextDeleted < deleted.length && deleted[nextDeleted] == position) {
+          nextDeleted++;
+          continue;
+        }
         consumer.accept(record);
+        rows++;
       }
     }
   }

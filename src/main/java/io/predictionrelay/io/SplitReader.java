@@ -17,7 +17,8 @@ import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * Reads the rows of one {@link InputSplit} in file order with parquet-avro, through Beam's file
- * systems, and turns each into a {@link Prediction} or a dead letter ({@link RecordConverter}).
+ * systems, leaves out those the table deletes, and turns each other into a {@link Prediction} or a
+ * dead letter ({@link RecordConverter}).
  * Rows read and dead letters are counted here; dead letters are written per bundle
  * ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
  * and message ids and partition values need exactly that.
@@ -77,8 +78,14 @@ public final class SplitReader implements Serializable {
       }
     };
     long rows = 0;
+    long[] deleted = split.deleted();
+    int nextDeleted = 0;
     try (ParquetReader<GenericRecord> reader = open(split)) {
       for (GenericRecord record; (record = reader.read()) != null; rows++) {
+        if (nextDeleted < deleted.length && deleted[nextDeleted] == split.firstRow() + rows) {
+          nextDeleted++; // deleted by the table: not one of its rows
+          continue;
+        }
         rowsRead.inc();
         converter.convert(record, split.columns(), split.partitionValues(), sink);
       }

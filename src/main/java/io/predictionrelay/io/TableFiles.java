@@ -23,10 +23,18 @@ final class TableFiles {
   private TableFiles() {}
 
   /**
-   * A data file, its size, its partition values (raw text; null for Hive's default partition), and
-   * its row count as the table's metadata gives it (-1: the footer is all there is).
+   * A data file, its size, its partition values (raw text; null for Hive's default partition), its
+   * row count as the table's metadata gives it (-1: the footer is all there is), and the positions
+   * of its rows that the snapshot deletes (Delta deletion vectors, Iceberg delete files), ascending.
    */
-  record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {}
+  record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis,
+      long[] deleted) {
+    static final long[] NONE = new long[0];
+
+    TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {
+      this(path, size, partitionValues, metadataRows, modifiedMillis, NONE);
+    }
+  }
 
   /**
    * The files of an input, in path order, the names of its partition columns, their types where

@@ -9,6 +9,8 @@ import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.SnapshotImpl;
+import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
+import io.delta.kernel.internal.deletionvectors.DeletionVectorUtils;
 import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.ColumnMapping.ColumnMappingMode;
 import io.delta.kernel.types.DataType;
@@ -43,16 +45,20 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.iceberg.BaseTable;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.StaticTableOperations;
 import org.apache.iceberg.hadoop.HadoopFileIO;
 import org.apache.iceberg.hadoop.HadoopTables;
+import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.data.GenericDeleteFilter;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
 import org.apache.parquet.schema.MessageType;
 
@@ -66,8 +72,10 @@ import org.apache.parquet.schema.MessageType;
  * <p>The snapshot's schema is the table's ({@link TableSchema}): its columns, their types, and how
  * each file holds them (Delta's physical names and field ids under column mapping, Iceberg's field
  * ids), so that renamed, dropped, re-added and added columns are read as the table's engine reads
- * them. What cannot be read exactly is refused with one line naming the feature and the table:
- * row-level deletes (Delta deletion vectors, Iceberg delete files), data files that are not Parquet.
+ * them. Rows the snapshot deletes (Delta deletion vectors; Iceberg position and equality delete
+ * files) are found with the formats' own libraries, as positions in their files that are never
+ * read. What cannot be read exactly is refused with one line naming the table and the feature:
+ * data files that are not Parquet.
  */
 public final class TableSnapshot {
   private TableSnapshot() {}
@@ -226,16 +234,16 @@ public final class TableSnapshot {
             Row row = rows.next();
             FileStatus status = InternalScanFileUtils.getAddFileStatus(row);
             String path = local(spec, status.getPath());
-            if (InternalScanFileUtils.getDeletionVectorDescriptorFromRow(row) != null) {
-              throw new LaunchException(table + " version " + snapshot.getVersion(engine)
-                  + ": deletion vectors are not supported (" + path + " has rows deleted by one)");
-            }
+            DeletionVectorDescriptor dv = InternalScanFileUtils.getDeletionVectorDescriptorFromRow(row);
+            long[] deleted = dv == null ? TableFile.NONE : DeletionVectorUtils.loadNewDvAndBitmap(engine,
+                ((SnapshotImpl) snapshot).getDataPath().toString(), dv)._2.toArray();
             Map<String, String> values = InternalScanFileUtils.getPartitionValues(row);
             List<String> partitionValues = new ArrayList<>();
             for (String column : partitionColumns) {
               partitionValues.add(values.get(physicalNames.get(column)));
             }
-            files.add(new TableFile(path, status.getSize(), partitionValues, -1, status.getModificationTime()));
+            files.add(new TableFile(path, status.getSize(), partitionValues, -1, status.getModificationTime(),
+                deleted));
           }
         }
       }
@@ -284,7 +292,7 @@ public final class TableSnapshot {
     } catch (RuntimeException e) {
       throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + TableFiles.firstLine(e), e);
     }
-    TableSchema schema = icebergSchema(iceberg, snapshotId);
+    org.apache.iceberg.Schema schema = snapshotSchema(iceberg, snapshotId);
     List<TableFile> files = new ArrayList<>();
     try (CloseableIterable<FileScanTask> tasks = iceberg.newScan().useSnapshot(snapshotId).planFiles()) {
       for (FileScanTask task : tasks) {
@@ -294,32 +302,72 @@ public final class TableSnapshot {
           throw new LaunchException(table + " snapshot " + snapshotId + ": " + file.format()
               + " data files are not supported, only Parquet (" + path + ")");
         }
-        for (DeleteFile deletes : task.deletes()) {
-          throw new LaunchException(table + " snapshot " + snapshotId + ": "
-              + deletes.content().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-              + " (row-level delete files) are not supported (" + deletes.path() + ")");
-        }
+        long[] deleted = task.deletes().isEmpty() ? TableFile.NONE : icebergDeleted(iceberg, schema, task);
         // Identity-partitioned columns are written in Iceberg's data files: no partition values to add.
-        files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount(), 0));
+        files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount(), 0, deleted));
       }
     } catch (IOException e) {
       throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
     }
-    return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId, schema);
+    return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId,
+        icebergSchema(iceberg, schema));
+  }
+
+  /** The schema a snapshot was written with: later schema changes do not apply to it. */
+  private static org.apache.iceberg.Schema snapshotSchema(org.apache.iceberg.Table iceberg, long snapshotId) {
+    Integer schemaId = iceberg.snapshot(snapshotId).schemaId();
+    return schemaId == null ? iceberg.schema() : iceberg.schemas().get(schemaId);
   }
 
   /**
-   * The snapshot's schema (the one it was written with: later schema changes do not apply to it),
-   * its columns found in each file by field id as Iceberg's readers find them: the file's own
-   * Parquet field ids, else the table's name mapping, else ids by position.
+   * The snapshot's columns, found in each file by field id as Iceberg's readers find them: the
+   * file's own Parquet field ids, else the table's name mapping, else ids by position.
    */
-  private static TableSchema icebergSchema(org.apache.iceberg.Table iceberg, long snapshotId) {
-    Integer schemaId = iceberg.snapshot(snapshotId).schemaId();
-    org.apache.iceberg.Schema schema = schemaId == null ? iceberg.schema() : iceberg.schemas().get(schemaId);
-    String mappingJson = iceberg.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
-    NameMapping mapping = mappingJson == null ? null : NameMappingParser.fromJson(mappingJson);
+  private static TableSchema icebergSchema(org.apache.iceberg.Table iceberg, org.apache.iceberg.Schema schema) {
+    NameMapping mapping = nameMapping(iceberg);
     return TableSchema.iceberg(ParquetSchemaUtil.convert(schema, "table"), file -> ParquetSchemaUtil.hasIds(file)
         ? file : mapping != null ? ParquetSchemaUtil.applyNameMapping(file, mapping) : ParquetSchemaUtil.addFallbackIds(file));
+  }
+
+  private static NameMapping nameMapping(org.apache.iceberg.Table iceberg) {
+    String json = iceberg.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+    return json == null ? null : NameMappingParser.fromJson(json);
+  }
+
+  /**
+   * The positions of a data file's rows that its delete files (position and equality deletes, as
+   * the snapshot's planning applies them by sequence number) delete: found by Iceberg's own delete
+   * filter over the file's row positions and equality columns, so that they mean what they mean to
+   * Iceberg's readers.
+   */
+  private static long[] icebergDeleted(org.apache.iceberg.Table iceberg, org.apache.iceberg.Schema schema,
+      FileScanTask task) {
+    GenericDeleteFilter filter =
+        new GenericDeleteFilter(iceberg.io(), task, schema, new org.apache.iceberg.Schema(MetadataColumns.ROW_POSITION));
+    org.apache.iceberg.Schema required = filter.requiredSchema();
+    Parquet.ReadBuilder read = Parquet.read(iceberg.io().newInputFile(task.file().path().toString()))
+        .project(required)
+        .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(required, fileSchema));
+    NameMapping mapping = nameMapping(iceberg);
+    if (mapping != null) {
+      read.withNameMapping(mapping);
+    }
+    long rows = task.file().recordCount();
+    java.util.BitSet kept = new java.util.BitSet();
+    try (CloseableIterable<Record> records = filter.filter(read.build())) {
+      for (Record record : records) {
+        kept.set(Math.toIntExact((Long) record.getField(MetadataColumns.ROW_POSITION.name())));
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new LaunchException("Iceberg table " + iceberg.location() + ": its deletes of " + task.file().path()
+          + " cannot be read: " + TableFiles.firstLine(e), e);
+    }
+    long[] deleted = new long[Math.toIntExact(rows - kept.cardinality())];
+    int n = 0;
+    for (int pos = kept.nextClearBit(0); pos < rows; pos = kept.nextClearBit(pos + 1)) {
+      deleted[n++] = pos;
+    }
+    return deleted;
   }
 
   /** A file's path in the form the input was given in: local inputs get local paths back, not file: URIs. */

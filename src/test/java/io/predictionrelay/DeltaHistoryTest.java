@@ -26,10 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Delta tables whose schema evolved, written by Delta's own Spark writer, are published as Spark
  * reads each version ({@code versionAsOf}): column mapping by name and by id across a rename, a
  * drop and a re-add (files name their columns by physical names, {@code col-…}); an added column
- * ({@code mergeSchema}) null in older files, whose rows are dead letters as any null class value.
+ * ({@code mergeSchema}) null in older files, whose rows are dead letters as any null class value;
+ * rows deleted by deletion vectors (DELETE, UPDATE, MERGE) left out.
  * Every version is compared id by id and value by value with Spark's read of it.
  */
-class DeltaEvolutionTest {
+class DeltaHistoryTest {
   private static final Pattern CLASS = Pattern.compile("class_(\\d+)");
 
   @TempDir static Path dir;
@@ -37,10 +38,11 @@ class DeltaEvolutionTest {
   private static String byName;
   private static String byId;
   private static String merged;
+  private static String deleted;
 
   @BeforeAll
   static void writeTables() {
-    spark = DeltaTables.session("DeltaEvolutionTest");
+    spark = DeltaTables.session("DeltaHistoryTest");
     byName = evolve("by_name", "name");
     byId = evolve("by_id", "id");
     merged = dir.resolve("merged").toString();
@@ -48,6 +50,18 @@ class DeltaEvolutionTest {
     spark.sql("INSERT INTO delta.`" + merged + "` VALUES ('a', 0.1, 0.9), ('b', 0.2, 0.8)"); // version 1
     spark.sql("SELECT 'c' AS id_client, 0.3D AS class_0, 0.6D AS class_1, 0.1D AS class_2")
         .write().format("delta").mode("append").option("mergeSchema", "true").save(merged); // version 2
+
+    deleted = dir.resolve("deleted").toString();
+    spark.sql("CREATE TABLE delta.`" + deleted + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE) USING delta"
+        + " TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')");
+    spark.range(0, 2000).selectExpr("concat('id', id) AS id_client", "(id % 100) / 100.0D AS class_0",
+        "1 - (id % 100) / 100.0D AS class_1").repartition(2)
+        .write().format("delta").mode("append").save(deleted); // version 1: two files
+    spark.sql("DELETE FROM delta.`" + deleted + "` WHERE id_client LIKE 'id1%'"); // 2: deletion vectors
+    spark.sql("UPDATE delta.`" + deleted + "` SET class_0 = 0.5, class_1 = 0.5 WHERE id_client LIKE 'id2%'"); // 3
+    spark.sql("MERGE INTO delta.`" + deleted + "` t USING (SELECT 'id30' AS id_client, 0.25D AS class_0,"
+        + " 0.75D AS class_1 UNION ALL SELECT 'new', 0.0D, 1.0D) s ON t.id_client = s.id_client"
+        + " WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"); // 4
   }
 
   /**
@@ -96,6 +110,16 @@ class DeltaEvolutionTest {
     FilesSinkRun run = assertPublishedAsSparkReads(merged, 2);
     assertEquals(List.of("c"), List.copyOf(run.predictions().keySet()));
     assertEquals(Map.of("class_2", 1), run.plan().input().absentColumns());
+  }
+
+  @Test
+  void rowsDeletedByDeletionVectorsAreLeftOutAtEveryVersion() {
+    for (long version = 1; version <= 3; version++) {
+      assertPublishedAsSparkReads(deleted, version);
+    }
+    FilesSinkRun latest = assertPublishedAsSparkReads(deleted, 4);
+    assertTrue(latest.plan().input().deletedRows() > 0, "deletion vectors, not rewritten files");
+    assertEquals(0.25, latest.predictions().get("id30").get("class_0").doubleValue());
   }
 
   /**

@@ -29,6 +29,9 @@ import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.deletes.EqualityDeleteWriter;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.encryption.EncryptedFiles;
 import org.apache.iceberg.hadoop.HadoopTables;
 import org.apache.iceberg.io.CloseableIterable;
@@ -45,10 +48,12 @@ import org.junit.jupiter.api.io.TempDir;
  * column dropped and added again under the same name is null in the files that predate it (and such
  * rows are dead letters, as any null class value), a renamed column keeps its values under its new
  * name, an added column is null in older files, promoted types read as the table's type, and files
- * written without field ids are read through the table's name mapping. Every snapshot of each table
- * is compared id by id and value by value, and no column carries a value of another.
+ * written without field ids are read through the table's name mapping; rows deleted by position
+ * delete files and by equality delete files (as Flink writes them, on the id) are not published.
+ * Every snapshot of each table is compared id by id and value by value, and no column carries a
+ * value of another.
  */
-class IcebergEvolutionTest {
+class IcebergHistoryTest {
   private static final Pattern CLASS = Pattern.compile("class_(\\d+)");
 
   @TempDir Path dir;
@@ -59,7 +64,7 @@ class IcebergEvolutionTest {
   }
 
   /** Appends one file of rows, written by Iceberg's writer in the table's current schema. */
-  private static void append(Table table, Object[]... rows) throws IOException {
+  private static DataFile append(Table table, Object[]... rows) throws IOException {
     String location = table.locationProvider().newDataLocation("f" + System.nanoTime() + ".parquet");
     DataWriter<Record> writer = new GenericAppenderFactory(table.schema(), table.spec()).newDataWriter(
         EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
@@ -74,6 +79,63 @@ class IcebergEvolutionTest {
     }
     DataFile file = writer.toDataFile();
     table.newAppend().appendFile(file).commit();
+    return file;
+  }
+
+  private static Schema classic() {
+    return schema(column(1, "id_client", Types.StringType.get()), column(2, "class_0", Types.DoubleType.get()),
+        column(3, "class_1", Types.DoubleType.get()));
+  }
+
+  @Test
+  void rowsDeletedByPositionDeleteFilesAreNotPublished() throws IOException {
+    Table table = create("position", classic());
+    DataFile data = append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8},
+        new Object[] {"c", 0.3, 0.7}, new Object[] {"d", 0.4, 0.6});
+    long before = table.currentSnapshot().snapshotId();
+    String location = table.locationProvider().newDataLocation("deletes-" + System.nanoTime() + ".parquet");
+    PositionDeleteWriter<Record> deletes = new GenericAppenderFactory(table.schema(), table.spec()).newPosDeleteWriter(
+        EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
+    try (deletes) {
+      deletes.write(PositionDelete.<Record>create().set(data.path(), 1, null)); // b
+      deletes.write(PositionDelete.<Record>create().set(data.path(), 3, null)); // d
+    }
+    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
+
+    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
+    assertEquals(List.of("a", "c"), List.copyOf(run.predictions().keySet()));
+    assertEquals(2, run.plan().input().deletedRows());
+    assertEquals(2, run.plan().input().totalRows());
+    List<String> read = new ArrayList<>(); // what the verifier reads
+    run.plan().input().readRecords(run.plan().input().files().get(0), r -> read.add(r.get("id_client").toString()));
+    assertEquals(List.of("a", "c"), read);
+    assertEquals(List.of("a", "b", "c", "d"),
+        List.copyOf(assertPublishedAsIcebergReads(table, before).predictions().keySet()));
+  }
+
+  @Test
+  void rowsDeletedByEqualityDeleteFilesOnTheIdAreNotPublishedWhereTheyPrecedeTheDelete() throws IOException {
+    Table table = create("equality", classic());
+    append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8}, new Object[] {"c", 0.3, 0.7});
+    // An upsert as Flink writes one: the old row deleted by its key, the new one appended after it.
+    Schema key = table.schema().select("id_client");
+    String location = table.locationProvider().newDataLocation("eq-deletes-" + System.nanoTime() + ".parquet");
+    EqualityDeleteWriter<Record> deletes = new GenericAppenderFactory(table.schema(), table.spec(),
+        new int[] {table.schema().findField("id_client").fieldId()}, key, null)
+        .newEqDeleteWriter(EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)),
+            FileFormat.PARQUET, null);
+    try (deletes) {
+      Record b = GenericRecord.create(key);
+      b.setField("id_client", "b");
+      deletes.write(b);
+    }
+    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
+    append(table, new Object[] {"b", 0.25, 0.75}); // written after the delete: not deleted by it
+
+    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
+    assertEquals(List.of("a", "b", "c"), List.copyOf(run.predictions().keySet()));
+    assertEquals(0.25, run.predictions().get("b").get("class_0").doubleValue());
+    assertEquals(1, run.plan().input().deletedRows());
   }
 
   private static Schema schema(Types.NestedField... fields) {
