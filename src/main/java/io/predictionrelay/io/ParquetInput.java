@@ -195,9 +195,17 @@ public final class ParquetInput implements Serializable {
 
   /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}. */
   public void readRecords(String file, long maxRows, Consumer<GenericRecord> consumer) throws IOException {
-    var metadata = FileSystems.matchSingleFileSpec(file);
+    // One of files() is a resource's name, not a spec: on HDFS a spec reads its '%' escapes as text.
+    var split = splits.stream().filter(s -> s.file().equals(file)).findFirst();
+    InputFile input;
+    if (split.isPresent()) {
+      input = new BeamInputFile(FileSystems.matchNewResource(file, false), split.get().fileSize());
+    } else {
+      var metadata = FileSystems.matchSingleFileSpec(file);
+      input = new BeamInputFile(metadata.resourceId(), metadata.sizeBytes());
+    }
     try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()))
+        AvroParquetReader.<GenericRecord>builder(input)
             .withDataModel(GenericData.get())
             .withConf(readConfiguration(avroSchema()))
             .build()) {
