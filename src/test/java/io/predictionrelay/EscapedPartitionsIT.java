@@ -172,6 +172,13 @@ class EscapedPartitionsIT {
     assertEquals("p%25q", run.predictions().get("client-8").get("s").asText());
     assertTrue(!run.predictions().get("client-10").has("s"), run.predictions().get("client-10").toString());
     assertEquals("2026-11-18 23:30:00", run.predictions().get("client-11").get("ts").asText());
+
+    // The verifier's way in: every file read back by the name the input gave it.
+    Set<String> ids = new HashSet<>();
+    for (String file : run.plan().input().files()) {
+      run.plan().input().readRecords(file, record -> ids.add(record.get("id_client").toString()));
+    }
+    assertEquals(sparkJson.keySet(), ids);
   }
 
   private static List<String> fieldNames(JsonNode object) {
