@@ -254,10 +254,17 @@ public final class ParquetInput implements Serializable {
 
   /** {@link #readRecords(String, Consumer)}, stopping after {@code maxRows}; rows the table deletes are left out. */
   public void readRecords(String file, long maxRows, Consumer<GenericRecord> consumer) throws IOException {
-    var metadata = FileSystems.matchSingleFileSpec(file);
+    // One of files() is a resource's name, not a spec: on HDFS a spec reads its '%' escapes as text.
+    var split = splits.stream().filter(s -> s.file().equals(file)).findFirst();
+    InputFile input;
+    if (split.isPresent()) {
+      input = new BeamInputFile(FileSystems.matchNewResource(file, false), split.get().fileSize());
+    } else {
+      var metadata = FileSystems.matchSingleFileSpec(file);
+      input = new BeamInputFile(metadata.resourceId(), metadata.sizeBytes());
+    }
     long[] deleted = fileDeletes.get(file);
-    try (ParquetReader<GenericRecord> reader = columns(file).reader(
-        new BeamInputFile(metadata.resourceId(), metadata.sizeBytes()), readConfiguration())) {
+    try (ParquetReader<GenericRecord> reader = columns(file).reader(input, readConfiguration())) {
       long rows = 0;
       int nextDeleted = 0;
       for (long position = 0; rows < maxRows; position++) {

@@ -2,9 +2,13 @@ package io.predictionrelay.io;
 
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.io.FileSystems;
@@ -124,10 +128,16 @@ final class TableFiles {
       return relativeTo(root(spec), files(found));
     }
     List<MatchResult.Metadata> exact = matchOrEmpty(spec);
-    // A directory: its files at every depth. Hadoop's "**" skips the top level, so "*" is matched too.
+    // A directory: its files at every depth.
     String dir = spec.endsWith("/") ? spec : spec + "/";
-    List<MatchResult.Metadata> found = new ArrayList<>(matchOrEmpty(dir + "*"));
-    found.addAll(matchOrEmpty(dir + "**"));
+    List<MatchResult.Metadata> found;
+    if (isHadoop(spec)) {
+      found = walkHadoop(dir);
+    } else {
+      // "**" skips the top level on some file systems, so "*" is matched too.
+      found = new ArrayList<>(matchOrEmpty(dir + "*"));
+      found.addAll(matchOrEmpty(dir + "**"));
+    }
     if (found.isEmpty() && exact.size() == 1 && !exact.get(0).resourceId().isDirectory()) {
       MatchResult.Metadata file = exact.get(0); // a file (Hadoop lists a directory like one: found would hold its files)
       return List.of(new Match(file.resourceId().toString(), file.resourceId().getFilename(), file.sizeBytes(),
@@ -137,7 +147,64 @@ final class TableFiles {
       throw new LaunchException("--input " + spec
           + (exact.isEmpty() ? ": no such file or directory" : ": the directory holds no files"));
     }
-    return relativeTo(FileSystems.matchNewResource(dir, true).toString(), files(found));
+    return relativeTo(dir, files(found));
+  }
+
+  /**
+   * Beam's Hadoop file system ({@code hdfs://}, {@code webhdfs://}, {@code viewfs://}) names what it
+   * matches by the file's URI, escaped ({@code Path.toUri().toString()}: the directory Spark names
+   * {@code ts=2026-11-18 10%3A00%3A00} is {@code ts=2026-11-18%2010%253A00%253A00}), but reads a
+   * spec as a Hadoop path, unescaped: a matched name given back as a spec names another file, its
+   * '%' escaped a second time. Its recursive glob ({@code **}) does just that, and so finds nothing
+   * beneath such a directory. So on these file systems a directory is walked one level at a time,
+   * each level's spec made from the path of the directory as HDFS names it (the URI decoded once),
+   * and relative paths are taken from those names ({@link #relativeTo}): Hive's own escapes are
+   * left for {@link #unescape}, decoded once, as on every other file system.
+   */
+  private static boolean isHadoop(String spec) {
+    int colon = spec.indexOf(':');
+    return colon > 0 && FileSystemSetup.HADOOP_SCHEMES.contains(spec.substring(0, colon).toLowerCase(Locale.ROOT));
+  }
+
+  /** Every file beneath a directory of a Hadoop file system ({@code dir} ends in '/'), at any depth. */
+  private static List<MatchResult.Metadata> walkHadoop(String dir) {
+    List<MatchResult.Metadata> files = new ArrayList<>();
+    Deque<List<MatchResult.Metadata>> levels = new ArrayDeque<>();
+    levels.push(matchOrEmpty(dir + "*"));
+    while (!levels.isEmpty()) {
+      for (MatchResult.Metadata entry : levels.pop()) {
+        if (entry.sizeBytes() > 0 || hidden(entry.resourceId().getFilename())) {
+          files.add(entry); // hidden ones are skipped by name, without listing _temporary/ or _delta_log/
+          continue;
+        }
+        // Hadoop lists a directory like an empty file: it is one when something lies beneath it.
+        List<MatchResult.Metadata> beneath = matchOrEmpty(globEscaped(hadoopPath(entry.resourceId().toString())) + "/*");
+        if (beneath.isEmpty()) {
+          files.add(entry);
+        } else {
+          levels.push(beneath);
+        }
+      }
+    }
+    return files;
+  }
+
+  /** A Hadoop resource's path as a Hadoop path string: its URI decoded once ({@code %2520} is {@code %20}). */
+  private static String hadoopPath(String resourceUri) {
+    URI uri = URI.create(resourceUri);
+    return uri.getScheme() + ":" + (uri.getRawAuthority() == null ? "" : "//" + uri.getRawAuthority()) + uri.getPath();
+  }
+
+  /** A literal path as a Hadoop glob: its wildcard characters escaped. */
+  private static String globEscaped(String path) {
+    StringBuilder s = new StringBuilder();
+    for (char c : path.toCharArray()) {
+      if ("\\*?[]{}".indexOf(c) >= 0) {
+        s.append('\\');
+      }
+      s.append(c);
+    }
+    return s.toString();
   }
 
   /**
@@ -163,12 +230,20 @@ final class TableFiles {
     return files;
   }
 
+  /**
+   * The matches with their paths below {@code root}, a directory as the user wrote it (a Hadoop
+   * path on Hadoop's file systems, whose matches are compared by their URIs' decoded paths).
+   */
   private static List<Match> relativeTo(String root, List<MatchResult.Metadata> files) {
-    String prefix = root.endsWith("/") ? root : root + "/";
+    boolean hadoop = isHadoop(root);
+    String base = root.isEmpty() ? "" : hadoop ? new org.apache.hadoop.fs.Path(root).toUri().getPath()
+        : FileSystems.matchNewResource(root, true).toString();
+    String prefix = base.endsWith("/") ? base : base + "/";
     List<Match> matches = new ArrayList<>();
     for (MatchResult.Metadata file : files) {
       String path = file.resourceId().toString();
-      String relative = path.startsWith(prefix) ? path.substring(prefix.length()) : file.resourceId().getFilename();
+      String name = hadoop ? URI.create(path).getPath() : path;
+      String relative = name.startsWith(prefix) ? name.substring(prefix.length()) : file.resourceId().getFilename();
       matches.add(new Match(path, relative, file.sizeBytes(), file.lastModifiedMillis()));
     }
     return matches;
@@ -186,7 +261,7 @@ final class TableFiles {
       wildcard++;
     }
     int slash = glob.lastIndexOf('/', wildcard);
-    return slash < 0 ? "" : FileSystems.matchNewResource(glob.substring(0, slash + 1), true).toString();
+    return slash < 0 ? "" : glob.substring(0, slash + 1);
   }
 
   private static List<MatchResult.Metadata> matchOrEmpty(String spec) {

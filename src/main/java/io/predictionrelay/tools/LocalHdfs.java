@@ -57,7 +57,15 @@ public final class LocalHdfs implements AutoCloseable {
   /** An HDFS on free ports in a new temporary directory, for tests. */
   public static LocalHdfs createForTest() throws IOException {
     Path classpathFile = Path.of(System.getProperty("hdfs.classpath.file", "hdfs/target/classpath.txt"));
-    return create(Files.createTempDirectory("hdfs"), LocalServers.freePort(), 0, classpathFile);
+    return create(Files.createTempDirectory("hdfs"), LocalServers.freePort(), LocalServers.freePort(), classpathFile);
+  }
+
+  /**
+   * The port of the NameNode's web UI and REST API (WebHDFS: {@code /webhdfs/v1/<path>?op=...}), as
+   * given to {@link #create} (0 there: a free port the NameNode chose, not known here).
+   */
+  public int httpPort() {
+    return httpPort;
   }
 
   /** The file system's root, e.g. {@code hdfs://127.0.0.1:8020}: prefix of every path in it. */
