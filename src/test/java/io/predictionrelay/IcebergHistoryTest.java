@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.testing.FilesSinkRun;
+import io.predictionrelay.testing.IcebergTables;
 import io.predictionrelay.testing.ParquetFixtures;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -17,25 +18,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
-import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
-import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.deletes.EqualityDeleteWriter;
-import org.apache.iceberg.deletes.PositionDelete;
-import org.apache.iceberg.deletes.PositionDeleteWriter;
-import org.apache.iceberg.encryption.EncryptedFiles;
-import org.apache.iceberg.hadoop.HadoopTables;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.types.Types;
@@ -59,83 +51,11 @@ class IcebergHistoryTest {
   @TempDir Path dir;
 
   private Table create(String name, Schema schema) {
-    return new HadoopTables(new Configuration())
-        .create(schema, PartitionSpec.unpartitioned(), Map.of("format-version", "2"), dir.resolve(name).toString());
+    return IcebergTables.create(dir.resolve(name), schema);
   }
 
-  /** Appends one file of rows, written by Iceberg's writer in the table's current schema. */
   private static DataFile append(Table table, Object[]... rows) throws IOException {
-    String location = table.locationProvider().newDataLocation("f" + System.nanoTime() + ".parquet");
-    DataWriter<Record> writer = new GenericAppenderFactory(table.schema(), table.spec()).newDataWriter(
-        EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
-    try (writer) {
-      for (Object[] values : rows) {
-        Record record = GenericRecord.create(table.schema());
-        for (int i = 0; i < values.length; i++) {
-          record.set(i, values[i]);
-        }
-        writer.write(record);
-      }
-    }
-    DataFile file = writer.toDataFile();
-    table.newAppend().appendFile(file).commit();
-    return file;
-  }
-
-  private static Schema classic() {
-    return schema(column(1, "id_client", Types.StringType.get()), column(2, "class_0", Types.DoubleType.get()),
-        column(3, "class_1", Types.DoubleType.get()));
-  }
-
-  @Test
-  void rowsDeletedByPositionDeleteFilesAreNotPublished() throws IOException {
-    Table table = create("position", classic());
-    DataFile data = append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8},
-        new Object[] {"c", 0.3, 0.7}, new Object[] {"d", 0.4, 0.6});
-    long before = table.currentSnapshot().snapshotId();
-    String location = table.locationProvider().newDataLocation("deletes-" + System.nanoTime() + ".parquet");
-    PositionDeleteWriter<Record> deletes = new GenericAppenderFactory(table.schema(), table.spec()).newPosDeleteWriter(
-        EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
-    try (deletes) {
-      deletes.write(PositionDelete.<Record>create().set(data.path(), 1, null)); // b
-      deletes.write(PositionDelete.<Record>create().set(data.path(), 3, null)); // d
-    }
-    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
-
-    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
-    assertEquals(List.of("a", "c"), List.copyOf(run.predictions().keySet()));
-    assertEquals(2, run.plan().input().deletedRows());
-    assertEquals(2, run.plan().input().totalRows());
-    List<String> read = new ArrayList<>(); // what the verifier reads
-    run.plan().input().readRecords(run.plan().input().files().get(0), r -> read.add(r.get("id_client").toString()));
-    assertEquals(List.of("a", "c"), read);
-    assertEquals(List.of("a", "b", "c", "d"),
-        List.copyOf(assertPublishedAsIcebergReads(table, before).predictions().keySet()));
-  }
-
-  @Test
-  void rowsDeletedByEqualityDeleteFilesOnTheIdAreNotPublishedWhereTheyPrecedeTheDelete() throws IOException {
-    Table table = create("equality", classic());
-    append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8}, new Object[] {"c", 0.3, 0.7});
-    // An upsert as Flink writes one: the old row deleted by its key, the new one appended after it.
-    Schema key = table.schema().select("id_client");
-    String location = table.locationProvider().newDataLocation("eq-deletes-" + System.nanoTime() + ".parquet");
-    EqualityDeleteWriter<Record> deletes = new GenericAppenderFactory(table.schema(), table.spec(),
-        new int[] {table.schema().findField("id_client").fieldId()}, key, null)
-        .newEqDeleteWriter(EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)),
-            FileFormat.PARQUET, null);
-    try (deletes) {
-      Record b = GenericRecord.create(key);
-      b.setField("id_client", "b");
-      deletes.write(b);
-    }
-    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
-    append(table, new Object[] {"b", 0.25, 0.75}); // written after the delete: not deleted by it
-
-    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
-    assertEquals(List.of("a", "b", "c"), List.copyOf(run.predictions().keySet()));
-    assertEquals(0.25, run.predictions().get("b").get("class_0").doubleValue());
-    assertEquals(1, run.plan().input().deletedRows());
+    return IcebergTables.append(table, rows);
   }
 
   private static Schema schema(Types.NestedField... fields) {
