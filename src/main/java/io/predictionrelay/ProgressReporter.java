@@ -10,7 +10,7 @@ import org.apache.beam.sdk.PipelineResult;
  * the same committed counts as the summary. Runners update metrics at their own pace (Spark when
  * tasks finish), so lines can jump; Spark's own progress bar shows tasks.
  */
-final class ProgressReporter implements AutoCloseable {
+public final class ProgressReporter implements AutoCloseable {
   private final PrintStream out;
   private final long totalRows;
   private final long start = System.nanoTime();
@@ -22,17 +22,17 @@ final class ProgressReporter implements AutoCloseable {
   }
 
   /** Reports on an interactive console only, so tests and logs stay quiet. */
-  static ProgressReporter onConsole(long totalRows) {
+  public static ProgressReporter onConsole(long totalRows) {
     return new ProgressReporter(System.console() == null ? null : System.out, totalRows);
   }
 
   /** Reports to {@code out}; null reports nothing. */
-  static ProgressReporter to(PrintStream out, long totalRows) {
+  public static ProgressReporter to(PrintStream out, long totalRows) {
     return new ProgressReporter(out, totalRows);
   }
 
   /** Prints a line every {@code everyMillis} until {@link #finish} or {@link #close}. */
-  ProgressReporter watch(PipelineResult result, long everyMillis) {
+  public ProgressReporter watch(PipelineResult result, long everyMillis) {
     if (out == null) {
       return this;
     }
@@ -55,7 +55,7 @@ final class ProgressReporter implements AutoCloseable {
   }
 
   /** Stops the periodic lines and prints the last one, from the run's final counts. */
-  void finish(RunSummary summary) {
+  public void finish(RunSummary summary) {
     close();
     if (out != null) {
       out.println(line(summary.counts(), true));

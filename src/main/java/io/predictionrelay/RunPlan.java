@@ -182,7 +182,7 @@ public final class RunPlan {
     }
   }
 
-  static KafkaTopics connect(PublishOptions options, Map<String, Object> producerConfig) {
+  public static KafkaTopics connect(PublishOptions options, Map<String, Object> producerConfig) {
     return KafkaTopics.connect(options.getBootstrapServers(), producerConfig,
         Duration.ofSeconds(options.getBrokerTimeoutSeconds()));
   }
@@ -191,7 +191,7 @@ public final class RunPlan {
    * The plan once the topic is known: the producer's batches fitted to the topic's limit (a larger
    * batch the broker refuses is split by the producer into batches just as large, KAFKA-8350).
    */
-  RunPlan withTopic(Topic topic) {
+  public RunPlan withTopic(Topic topic) {
     Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
     ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
     return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity);

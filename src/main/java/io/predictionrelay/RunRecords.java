@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code completed} with its counts or {@code failed} with why, so that consumers can wait for a
  * run to be complete instead of guessing. The files sink writes none.
  */
-final class RunRecords {
+public final class RunRecords {
   private final RunPlan plan;
   private final RunLedger ledger;
   private final Instant startedAt;
@@ -23,18 +23,18 @@ final class RunRecords {
     this.startedAt = startedAt;
   }
 
-  static RunRecords of(RunPlan plan, Instant startedAt) {
+  public static RunRecords of(RunPlan plan, Instant startedAt) {
     RunLedger ledger = plan.sink() == RunPlan.Sink.KAFKA
         ? new RunLedger(plan.options().getBootstrapServers(), plan.producerConfig())
         : null;
     return new RunRecords(plan, ledger, startedAt);
   }
 
-  void started() {
+  public void started() {
     write(record("started"));
   }
 
-  void completed(RunSummary summary) {
+  public void completed(RunSummary summary) {
     Map<String, Object> record = record(summary.reconciles() ? "completed" : "failed");
     record.put("ended_at", Instant.now().toString());
     record.put("counts", summary.countsAsMap());
@@ -45,7 +45,7 @@ final class RunRecords {
   }
 
   /** Writes the failure record if the broker still takes it; a run that failed for want of a broker cannot. */
-  void failed(RuntimeException failure) {
+  public void failed(RuntimeException failure) {
     Map<String, Object> record = record("failed");
     record.put("ended_at", Instant.now().toString());
     String message = String.valueOf(failure.getMessage());

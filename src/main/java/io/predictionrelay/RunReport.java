@@ -21,12 +21,12 @@ import org.knowm.xchart.CategoryChartBuilder;
  * (bucket sizes, predictions per message, full messages, traffic per partition), as JSON, with a
  * PNG histogram of bucket sizes, where skew shows at a glance.
  */
-final class RunReport {
+public final class RunReport {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private RunReport() {}
 
-  static Map<String, Object> toMap(RunPlan plan, RunSummary summary, double wallSeconds) {
+  public static Map<String, Object> toMap(RunPlan plan, RunSummary summary, double wallSeconds) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("runner", plan.options().getRunner().getSimpleName());
     report.put("input", Map.of("pattern", plan.options().getInput(), "files", plan.input().files().size(),
@@ -62,7 +62,7 @@ final class RunReport {
   }
 
   /** Writes run-&lt;time&gt;.json (and -buckets.png for bucketed runs) under the report directory. */
-  static Path write(Path directory, Map<String, Object> report, RunSummary summary) throws IOException {
+  public static Path write(Path directory, Map<String, Object> report, RunSummary summary) throws IOException {
     Files.createDirectories(directory);
     String name = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path json = directory.resolve(name + ".json");

@@ -32,7 +32,7 @@ public final class FileSystemSetup {
   /** The schemes Beam's Hadoop file system serves. */
   static final Set<String> HADOOP_SCHEMES = Set.of("hdfs", "webhdfs", "viewfs");
   /** The schemes Beam's S3 file system serves here. */
-  static final Set<String> S3_SCHEMES = Set.of("s3", S3aFileSystemSchemeRegistrar.SCHEME);
+  public static final Set<String> S3_SCHEMES = Set.of("s3", S3aFileSystemSchemeRegistrar.SCHEME);
 
   private FileSystemSetup() {}
 
