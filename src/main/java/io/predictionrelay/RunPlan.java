@@ -1,6 +1,5 @@
 package io.predictionrelay;
 
-import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
@@ -13,6 +12,7 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.RunnerDefaults;
+import io.predictionrelay.storage.FileSystemSetup;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.time.Duration;
 import java.util.ArrayList;

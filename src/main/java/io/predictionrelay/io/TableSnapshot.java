@@ -22,6 +22,8 @@ import io.predictionrelay.io.TableFiles.Found;
 import io.predictionrelay.io.TableFiles.TableFile;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.TableOptions;
+import io.predictionrelay.storage.BeamHadoopFileSystem;
+import io.predictionrelay.storage.FileSystemSetup;
 import java.io.File;
 import java.io.IOException;
 import java.time.Instant;

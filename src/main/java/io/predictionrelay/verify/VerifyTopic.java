@@ -1,6 +1,5 @@
 package io.predictionrelay.verify;
 
-import io.predictionrelay.io.FileSystemSetup;
 import io.predictionrelay.io.KafkaClientConfig;
 import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
@@ -13,6 +12,7 @@ import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
+import io.predictionrelay.storage.FileSystemSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

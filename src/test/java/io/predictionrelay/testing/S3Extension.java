@@ -1,6 +1,6 @@
 package io.predictionrelay.testing;
 
-import io.predictionrelay.options.StorageOptions;
+import io.predictionrelay.storage.StorageOptions;
 import io.predictionrelay.tools.LocalS3;
 import java.net.URI;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.predictionrelay.options.StorageOptions;
 import java.net.URI;
 import java.util.List;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;

@@ -1,4 +1,4 @@
-package io.predictionrelay.options;
+package io.predictionrelay.storage;
 
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.hdfs.HadoopFileSystemOptions;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.PublishPredictions;
 import io.predictionrelay.RunSummary;
+import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.testing.Runs;

@@ -1,6 +1,5 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
-import io.predictionrelay.options.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;

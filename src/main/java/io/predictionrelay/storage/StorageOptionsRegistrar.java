@@ -1,4 +1,4 @@
-package io.predictionrelay.options;
+package io.predictionrelay.storage;
 
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;

@@ -1,6 +1,5 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
-import io.predictionrelay.options.StorageOptions;
 import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;

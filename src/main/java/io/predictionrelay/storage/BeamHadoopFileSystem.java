@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
 import java.io.EOFException;
 import java.io.FileNotFoundException;

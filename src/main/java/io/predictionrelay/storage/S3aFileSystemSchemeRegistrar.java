@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.storage;
 
 import java.util.List;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
