@@ -1,11 +1,11 @@
 package io.predictionrelay;
 
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
 import io.predictionrelay.io.TableSnapshot;
-import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.TableColumns;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;

@@ -1,7 +1,7 @@
 package io.predictionrelay;
 
-import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.RunLedger;
+import io.predictionrelay.kafka.ProducerSettings;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

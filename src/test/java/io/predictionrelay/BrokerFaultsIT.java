@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.KafkaBrokerExtension;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.Leaks;
 import io.predictionrelay.testing.Runs;

@@ -2,8 +2,8 @@ package io.predictionrelay.bench;
 
 import io.predictionrelay.io.InputSplit;
 import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.SplitReader;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;

@@ -2,6 +2,7 @@ package io.predictionrelay.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.kafka.KafkaClientConfig;
 import io.predictionrelay.model.MessageId;
 import io.predictionrelay.options.LaunchException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package io.predictionrelay.verify;
 
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
 import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.ProducerSettings;
 import io.predictionrelay.io.TableSnapshot;
 import io.predictionrelay.io.RecordConverter;
 import io.predictionrelay.io.TableColumns;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.transforms.PublishToKafka;

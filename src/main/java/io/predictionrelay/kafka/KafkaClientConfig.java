@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.kafka;
 
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;

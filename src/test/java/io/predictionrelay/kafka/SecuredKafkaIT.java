@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.kafka;
 
 import static io.predictionrelay.tools.LocalKafkaBroker.INTRUDER;
 import static io.predictionrelay.tools.LocalKafkaBroker.READER;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
