@@ -1,8 +1,8 @@
 package io.predictionrelay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.predictionrelay.io.InputSplit;
-import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.LaunchException;

@@ -1,9 +1,9 @@
 package io.predictionrelay.verify;
 
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.TableSnapshot;
-import io.predictionrelay.io.RecordConverter;
-import io.predictionrelay.io.TableColumns;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.RecordConverter;
+import io.predictionrelay.input.TableColumns;
+import io.predictionrelay.input.TableSnapshot;
 import io.predictionrelay.kafka.KafkaClientConfig;
 import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;

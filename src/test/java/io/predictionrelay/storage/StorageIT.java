@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.PublishPredictions;
 import io.predictionrelay.RunSummary;
-import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.testing.Runs;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
 import static io.predictionrelay.testing.ParquetFixtures.row;

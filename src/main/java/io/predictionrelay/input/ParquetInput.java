@@ -1,6 +1,6 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
-import io.predictionrelay.io.TableFiles.TableFile;
+import io.predictionrelay.input.TableFiles.TableFile;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
-import io.predictionrelay.io.ExtraColumn.Kind;
+import io.predictionrelay.input.ExtraColumn.Kind;
 import io.predictionrelay.model.PredictionSchema.ClassColumn;
 import io.predictionrelay.model.PredictionSchema.IdType;
 import io.predictionrelay.model.PredictionSchema.NumberType;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;

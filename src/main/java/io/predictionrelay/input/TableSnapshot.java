@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import io.delta.kernel.Scan;
 import io.delta.kernel.Snapshot;
@@ -17,9 +17,9 @@ import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
-import io.predictionrelay.io.ExtraColumn.Kind;
-import io.predictionrelay.io.TableFiles.Found;
-import io.predictionrelay.io.TableFiles.TableFile;
+import io.predictionrelay.input.ExtraColumn.Kind;
+import io.predictionrelay.input.TableFiles.Found;
+import io.predictionrelay.input.TableFiles.TableFile;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.TableOptions;
 import io.predictionrelay.storage.BeamHadoopFileSystem;

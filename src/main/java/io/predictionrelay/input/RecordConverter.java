@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import java.io.IOException;
 import java.io.InputStream;

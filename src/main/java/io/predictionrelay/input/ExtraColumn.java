@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.input;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.io.NumberOutput;
