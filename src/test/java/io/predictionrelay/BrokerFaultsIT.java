@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.tools.LocalKafkaBroker;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
@@ -45,7 +46,7 @@ class EndToEndIT {
     String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(runnerArgs))
         .toArray(String[]::new);
     PublishOptions options = PipelineOptionsFactory.fromArgs(all).as(PublishOptions.class);
-    io.predictionrelay.options.RunnerDefaults.apply(options, all);
+    io.predictionrelay.run.RunnerDefaults.apply(options, all);
 
     RunSummary summary = PublishPredictions.run(options);
     assertTrue(summary.reconciles(), summary.toString());

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.model.MessageId;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.run.RunLedger;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.tools.LocalKafkaBroker;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.Leaks;
 import io.predictionrelay.testing.Runs;
 import io.predictionrelay.testing.SecuredKafkaExtension;

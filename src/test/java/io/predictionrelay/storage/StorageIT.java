@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.PublishPredictions;
-import io.predictionrelay.RunSummary;
 import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.PredictionSchema;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.testing.Runs;
 import io.predictionrelay.verify.VerifyOptions;

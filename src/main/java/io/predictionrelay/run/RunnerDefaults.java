@@ -1,5 +1,6 @@
-package io.predictionrelay.options;
+package io.predictionrelay.run;
 
+import io.predictionrelay.options.PublishOptions;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;

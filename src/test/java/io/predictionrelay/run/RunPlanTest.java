@@ -1,4 +1,4 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
 import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
 import static io.predictionrelay.testing.ParquetFixtures.row;

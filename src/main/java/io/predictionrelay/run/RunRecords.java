@@ -1,6 +1,5 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
-import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.kafka.ProducerSettings;
 import java.time.Instant;
 import java.util.LinkedHashMap;

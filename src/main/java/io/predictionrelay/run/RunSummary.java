@@ -1,4 +1,4 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.RunMetrics;

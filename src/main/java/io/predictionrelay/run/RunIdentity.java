@@ -1,9 +1,8 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.predictionrelay.input.InputSplit;
 import io.predictionrelay.input.ParquetInput;
-import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;

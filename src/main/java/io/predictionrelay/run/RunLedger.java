@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

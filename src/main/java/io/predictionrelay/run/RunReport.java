@@ -1,4 +1,4 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package io.predictionrelay;
+package io.predictionrelay.run;
 
 import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.input.TableColumns;
@@ -11,7 +11,6 @@ import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.options.RunnerDefaults;
 import io.predictionrelay.storage.FileSystemSetup;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.time.Duration;
@@ -78,7 +77,7 @@ public final class RunPlan {
   /**
    * Checks, in order, the options alone, the Kafka client properties ({@code --kafkaConfigFile} under
    * {@code --producerConfig}), the Kafka cluster and topic and the user's right to write it (for the
-   * Kafka sink; a missing topic is left to {@link PublishPredictions#prepare} to create), then the
+   * Kafka sink; a missing topic is left to {@link io.predictionrelay.PublishPredictions#prepare} to create), then the
    * input's footers, and settles the rest. Reads only.
    */
   public static RunPlan plan(PublishOptions options) {

@@ -1,4 +1,4 @@
-package io.predictionrelay.io;
+package io.predictionrelay.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
