@@ -1,9 +1,9 @@
 package io.predictionrelay;
 
-import static io.predictionrelay.tools.LocalKafkaBroker.INTRUDER;
-import static io.predictionrelay.tools.LocalKafkaBroker.READER;
-import static io.predictionrelay.tools.LocalKafkaBroker.USERS;
-import static io.predictionrelay.tools.LocalKafkaBroker.WRITER;
+import static io.predictionrelay.servers.LocalKafkaBroker.INTRUDER;
+import static io.predictionrelay.servers.LocalKafkaBroker.READER;
+import static io.predictionrelay.servers.LocalKafkaBroker.USERS;
+import static io.predictionrelay.servers.LocalKafkaBroker.WRITER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -3,10 +3,10 @@ package io.predictionrelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.servers.LocalSparkCluster;
 import io.predictionrelay.testing.HdfsExtension;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.LocalSparkCluster;
 import io.predictionrelay.verify.VerifyReport;
 import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.predictionrelay.tools;
+package io.predictionrelay.servers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

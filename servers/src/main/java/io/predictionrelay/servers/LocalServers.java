@@ -1,4 +1,4 @@
-package io.predictionrelay.tools;
+package io.predictionrelay.servers;
 
 import java.io.IOException;
 import java.net.InetAddress;
