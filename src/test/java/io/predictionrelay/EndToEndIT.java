@@ -7,9 +7,9 @@ import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.producer.Partitioner;
@@ -54,7 +54,7 @@ class EndToEndIT {
     assertEquals(0, summary.deadLettered());
 
     VerifyReport report =
-        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+        VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
             .layout(MessageFormat.Layout.parse(options.getLayout()))
             .doublePrecision(options.getDoublePrecision())
             .build()

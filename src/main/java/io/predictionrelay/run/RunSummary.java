@@ -28,14 +28,6 @@ public final class RunSummary {
     this.counts = counts;
   }
 
-  /**
-   * The committed counts of a finished pipeline that read {@code expectedRows} by the footers and
-   * published to a topic of {@code topicPartitions} partitions (0 for the files sink).
-   */
-  public static RunSummary of(PipelineResult result, long expectedRows, int topicPartitions) {
-    return new RunSummary(expectedRows, 0, topicPartitions, RunCounts.committed(result));
-  }
-
   /** The committed counts of a finished pipeline built from {@code plan}. */
   public static RunSummary of(PipelineResult result, RunPlan plan) {
     RunIdentity.Resume resume = plan.identity().resume();

@@ -45,65 +45,6 @@ public final class VerifyTopic {
     return new VerifyTopic(options);
   }
 
-  /** For tests and tools: the options of a verification of {@code topic} against {@code input}. */
-  public static Builder builder(String input, String bootstrapServers, String topic) {
-    return new Builder(input, bootstrapServers, topic);
-  }
-
-  /** Sets {@link VerifyOptions} from code, as the command line would. */
-  public static final class Builder {
-    private final VerifyOptions options = PipelineOptionsFactory.as(VerifyOptions.class);
-
-    private Builder(String input, String bootstrapServers, String topic) {
-      options.setInput(input);
-      options.setBootstrapServers(bootstrapServers);
-      options.setTopic(topic);
-    }
-
-    /** Only messages written at or after this time (epoch milliseconds). */
-    public Builder runId(String runId) {
-      options.setRunId(runId);
-      return this;
-    }
-
-    public Builder since(long epochMillis) {
-      options.setSince(epochMillis);
-      return this;
-    }
-
-    public Builder maxPredictionsPerMessage(int value) {
-      options.setMaxPredictionsPerMessage(value);
-      return this;
-    }
-
-    public Builder maxMessageBytes(int value) {
-      options.setMaxMessageBytes(value);
-      return this;
-    }
-
-    /** The layout the messages were published in. */
-    public Builder layout(MessageFormat.Layout value) {
-      options.setLayout(value.toString());
-      return this;
-    }
-
-    /** The significant digits the publisher rounded to; 0 when it kept doubles exact. */
-    public Builder doublePrecision(int value) {
-      options.setDoublePrecision(value);
-      return this;
-    }
-
-    /** The Kafka client properties file of the user that reads the topic. */
-    public Builder kafkaConfigFile(String file) {
-      options.setKafkaConfigFile(file);
-      return this;
-    }
-
-    public VerifyTopic build() {
-      return new VerifyTopic(options);
-    }
-  }
-
   /**
    * Reads the input and the topic and reconciles them. The Kafka client properties, the cluster, the
    * credentials and the user's right to read the topic are checked first, before the input is read.

@@ -52,6 +52,6 @@ public record FilesSinkRun(RunPlan plan, RunSummary summary, Map<String, JsonNod
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new FilesSinkRun(plan, RunSummary.of(result, plan.input().totalRows(), 0), predictions);
+    return new FilesSinkRun(plan, RunSummary.of(result, plan), predictions);
   }
 }
