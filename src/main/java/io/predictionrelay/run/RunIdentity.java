@@ -48,7 +48,7 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
    * caps and the payload options. The same fingerprint means the same messages under the same keys.
    */
   static String fingerprint(
-      ParquetInput input, PublishOptions options, RunPlan.Grouping grouping, int buckets, MessageFormat format) {
+      ParquetInput input, PublishOptions options, Grouping grouping, int buckets, MessageFormat format) {
     StringBuilder text = new StringBuilder();
     input.identity().forEach(line -> text.append(line).append('\n'));
     text.append("columns ").append(input.schema()).append('\n')
@@ -74,10 +74,10 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
    * The identity of a resumed run: checks the run exists and its input is the same, then reads
    * which of its buckets (or splits) arrived whole.
    */
-  static RunIdentity resume(PublishOptions options, RunPlan.Sink sink, RunPlan.Grouping grouping,
+  static RunIdentity resume(PublishOptions options, Sink sink, Grouping grouping,
       Map<String, Object> producerConfig, boolean topicExists, ParquetInput input, String fingerprint) {
     String runId = options.getResume().trim();
-    if (sink != RunPlan.Sink.KAFKA) {
+    if (sink != Sink.KAFKA) {
       throw new LaunchException("--resume=" + runId + ": only a run to Kafka can be resumed (--sink=kafka)");
     }
     RunLedger ledger = new RunLedger(options.getBootstrapServers(), producerConfig);
@@ -96,7 +96,7 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
         : new RunLedger.Delivered();
     int[] complete = delivered.completeGroups();
     long rowsSkipped = 0;
-    if (grouping == RunPlan.Grouping.BUNDLE) {
+    if (grouping == Grouping.BUNDLE) {
       for (InputSplit split : input.splits()) {
         if (Arrays.binarySearch(complete, split.index()) >= 0) {
           rowsSkipped += split.rows();

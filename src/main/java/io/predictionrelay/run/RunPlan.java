@@ -30,18 +30,6 @@ import org.apache.beam.sdk.io.FileSystems;
  * naming the option, file or column, and nothing is written anywhere while planning.
  */
 public final class RunPlan {
-  /** How rows are grouped into messages. */
-  public enum Grouping {
-    BUCKET,
-    BUNDLE
-  }
-
-  /** Where messages go. */
-  public enum Sink {
-    KAFKA,
-    FILES
-  }
-
   /** The topic as the broker described it: its partitions and the largest record batch it takes. */
   public record Topic(String name, int partitions, int maxMessageBytes) {}
 

@@ -23,7 +23,7 @@ public final class RunRecords {
   }
 
   public static RunRecords of(RunPlan plan, Instant startedAt) {
-    RunLedger ledger = plan.sink() == RunPlan.Sink.KAFKA
+    RunLedger ledger = plan.sink() == Sink.KAFKA
         ? new RunLedger(plan.options().getBootstrapServers(), plan.producerConfig())
         : null;
     return new RunRecords(plan, ledger, startedAt);
