@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -49,6 +50,16 @@ public final class KafkaClientConfig {
   /** The option that names the file, as messages spell it. */
   public static final String OPTION = "--kafkaConfigFile";
 
+  /**
+   * Names that hold a secret whatever client defines them: passwords, JAAS configurations, private
+   * keys and certificates given inline (ssl.keystore.key, ssl.keystore.certificate.chain,
+   * ssl.truststore.certificates), OAuth client secrets and tokens, Schema Registry's
+   * basic.auth.user.info.
+   */
+  private static final Pattern SECRET_KEY =
+      Pattern.compile(
+          ".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key|certificate\\.chain"
+              + "|truststore\\.certificates|user\\.info|private\\.key).*");
   /** Set by the tools themselves: a file that sets them too would be silently overridden. */
   private static final Map<String, String> SET_BY_THE_TOOLS =
       Map.of(
@@ -119,8 +130,18 @@ public final class KafkaClientConfig {
       }
     } catch (ConfigException e) {
       throw new LaunchException(
-          named + ": " + (ProducerSettings.isSecret(key) ? "invalid value for " + key : e.getMessage()));
+          named + ": " + (isSecret(key) ? "invalid value for " + key : e.getMessage()));
     }
+  }
+
+  /**
+   * Whether a property holds a secret: of Kafka's PASSWORD type for the producer, consumer or admin
+   * client, or named like one.
+   */
+  public static boolean isSecret(String key) {
+    ConfigDef.ConfigKey known = definition(key);
+    return (known != null && known.type == ConfigDef.Type.PASSWORD)
+        || SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
   }
 
   /** Kafka's definition of a client property: the producer's, else the consumer's, else the admin client's. */

@@ -4,7 +4,6 @@ import io.predictionrelay.options.LaunchException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -22,16 +21,6 @@ import org.apache.kafka.common.config.types.Password;
 public final class ProducerSettings {
   private static final Pattern HOST_PORT =
       Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):([0-9]{1,5})");
-  /**
-   * Names that hold a secret whatever client defines them: passwords, JAAS configurations, private
-   * keys and certificates given inline (ssl.keystore.key, ssl.keystore.certificate.chain,
-   * ssl.truststore.certificates), OAuth client secrets and tokens, Schema Registry's
-   * basic.auth.user.info.
-   */
-  private static final Pattern SECRET_KEY =
-      Pattern.compile(
-          ".*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key|certificate\\.chain"
-              + "|truststore\\.certificates|user\\.info|private\\.key).*");
   private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
   /** Room for the key, the header and the record framing next to the largest value. */
   private static final int RECORD_OVERHEAD_BYTES = 1024;
@@ -110,7 +99,7 @@ public final class ProducerSettings {
         }
       } catch (ConfigException e) {
         // Kafka's message quotes the value, which for a secret is the secret.
-        throw new LaunchException("--producerConfig: " + (isSecret(key) ? "invalid value for " + key : e.getMessage()));
+        throw new LaunchException("--producerConfig: " + (KafkaClientConfig.isSecret(key) ? "invalid value for " + key : e.getMessage()));
       }
       properties.put(key, value);
     }
@@ -119,7 +108,7 @@ public final class ProducerSettings {
 
   /** The properties of {@code --producerConfig} that hold a secret, by name. */
   public static List<String> secretKeys(String producerConfig) {
-    return parse(producerConfig).keySet().stream().filter(ProducerSettings::isSecret).toList();
+    return parse(producerConfig).keySet().stream().filter(KafkaClientConfig::isSecret).toList();
   }
 
   /**
@@ -130,7 +119,7 @@ public final class ProducerSettings {
   public static String masked(String producerConfig) {
     StringBuilder out = new StringBuilder();
     parse(producerConfig).forEach((key, value) ->
-        out.append(out.length() == 0 ? "" : ",").append(key).append('=').append(isSecret(key) ? "******" : value));
+        out.append(out.length() == 0 ? "" : ",").append(key).append('=').append(KafkaClientConfig.isSecret(key) ? "******" : value));
     return out.toString();
   }
 
@@ -158,18 +147,8 @@ public final class ProducerSettings {
                 out.append(out.length() == 0 ? "" : ", ")
                     .append(key)
                     .append('=')
-                    .append(isSecret(key) ? "******" : value));
+                    .append(KafkaClientConfig.isSecret(key) ? "******" : value));
     return out.toString();
-  }
-
-  /**
-   * Whether a property holds a secret: of Kafka's PASSWORD type for the producer, consumer or admin
-   * client, or named like one.
-   */
-  public static boolean isSecret(String key) {
-    ConfigDef.ConfigKey known = KafkaClientConfig.definition(key);
-    return (known != null && known.type == ConfigDef.Type.PASSWORD)
-        || SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
   }
 
   /**
@@ -179,7 +158,7 @@ public final class ProducerSettings {
   public static String redact(String text, Map<String, ?> config) {
     String redacted = String.valueOf(text);
     for (Map.Entry<String, ?> entry : config.entrySet()) {
-      if (!isSecret(entry.getKey()) || entry.getValue() == null) {
+      if (!KafkaClientConfig.isSecret(entry.getKey()) || entry.getValue() == null) {
         continue;
       }
       Object value = entry.getValue();
@@ -201,13 +180,13 @@ public final class ProducerSettings {
 
   public static Map<String, Object> secrets(Map<String, Object> config) {
     Map<String, Object> secrets = new LinkedHashMap<>();
-    config.forEach((k, v) -> { if (isSecret(k)) secrets.put(k, v); });
+    config.forEach((k, v) -> { if (KafkaClientConfig.isSecret(k)) secrets.put(k, v); });
     return secrets;
   }
 
   public static Map<String, Object> withoutSecrets(Map<String, Object> config) {
     Map<String, Object> plain = new LinkedHashMap<>();
-    config.forEach((k, v) -> { if (!isSecret(k)) plain.put(k, v); });
+    config.forEach((k, v) -> { if (!KafkaClientConfig.isSecret(k)) plain.put(k, v); });
     return plain;
   }
 }

@@ -81,11 +81,11 @@ class ProducerSettingsTest {
         "ssl.endpoint.identification.algorithm", "key.serializer", "acks"};
     Map<String, Object> config = new java.util.TreeMap<>();
     for (String key : secrets) {
-      assertTrue(ProducerSettings.isSecret(key), key);
+      assertTrue(KafkaClientConfig.isSecret(key), key);
       config.put(key, "hidden-" + key);
     }
     for (String key : plain) {
-      assertFalse(ProducerSettings.isSecret(key), key);
+      assertFalse(KafkaClientConfig.isSecret(key), key);
       config.put(key, "shown-" + key);
     }
     String described = ProducerSettings.describe(config);
