@@ -1,6 +1,6 @@
 package io.predictionrelay.input;
 
-import io.predictionrelay.input.TableFiles.TableFile;
+import io.predictionrelay.input.FoundFiles.TableFile;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;
@@ -83,7 +83,7 @@ public final class ParquetInput implements Serializable {
 
   /** Finds the table's files and validates every footer against the columns asked for. */
   public static ParquetInput describe(String inputs, TableColumns columns, TableSnapshot.At at) {
-    TableFiles.Found found = TableFiles.discover(inputs, at);
+    FoundFiles.Found found = TableFiles.discover(inputs, at);
     List<String> partitionColumns = found.partitionColumns();
     List<String> files = new ArrayList<>();
     Map<String, List<String>> partitionValues = new LinkedHashMap<>();
@@ -217,7 +217,7 @@ public final class ParquetInput implements Serializable {
       return reader.getFooter();
     } catch (IOException | RuntimeException e) {
       throw new LaunchException(
-          file.path() + ": not a readable Parquet file (truncated or another format): " + TableFiles.firstLine(e), e);
+          file.path() + ": not a readable Parquet file (truncated or another format): " + FoundFiles.firstLine(e), e);
     }
   }
 

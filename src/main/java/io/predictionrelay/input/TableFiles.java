@@ -1,5 +1,9 @@
 package io.predictionrelay.input;
 
+import static io.predictionrelay.input.FoundFiles.firstLine;
+
+import io.predictionrelay.input.FoundFiles.Found;
+import io.predictionrelay.input.FoundFiles.TableFile;
 import io.predictionrelay.options.LaunchException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,20 +25,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  */
 final class TableFiles {
   private TableFiles() {}
-
-  /**
-   * A data file, its size, its partition values (raw text; null for Hive's default partition), and
-   * its row count as the table's metadata gives it (-1: the footer is all there is).
-   */
-  record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {}
-
-  /**
-   * The files of an input, in path order, the names of its partition columns, their types where
-   * the table's schema gives them (Delta; others are inferred from their values), and which snapshot
-   * of which table they are (empty for plain Parquet).
-   */
-  record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
-      String snapshot) {}
 
   /** Hive writes a null partition value as this directory name. */
   static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
@@ -190,12 +180,6 @@ final class TableFiles {
     } catch (IOException | IllegalArgumentException e) {
       throw new LaunchException("--input " + spec + ": " + firstLine(e), e);
     }
-  }
-
-  static String firstLine(Throwable e) {
-    String message = String.valueOf(e.getMessage());
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** The Hive-style partition of a file, from the {@code name=value} directories of its relative path. */

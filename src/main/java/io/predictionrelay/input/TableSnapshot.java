@@ -18,8 +18,8 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import io.predictionrelay.input.ExtraColumn.Kind;
-import io.predictionrelay.input.TableFiles.Found;
-import io.predictionrelay.input.TableFiles.TableFile;
+import io.predictionrelay.input.FoundFiles.Found;
+import io.predictionrelay.input.FoundFiles.TableFile;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.TableOptions;
 import io.predictionrelay.storage.BeamHadoopFileSystem;
@@ -55,7 +55,7 @@ import org.apache.iceberg.types.Types;
 /**
  * The data files of a Delta Lake or Iceberg table's snapshot, as the table's own log or metadata
  * lists them. A table's directory also holds files that are no longer part of it (removed,
- * overwritten, compacted): listing the directory, as {@link TableFiles} does for plain Parquet,
+ * overwritten, compacted): listing the directory, as {@code TableFiles} does for plain Parquet,
  * would publish rows the table does not have. A snapshot is just the exact list of files with their
  * partition values, so the rest of the input is read as any other Parquet.
  *
@@ -191,7 +191,7 @@ public final class TableSnapshot {
           : at.timestampMillis() != null ? delta.getSnapshotAsOfTimestamp(engine, at.timestampMillis())
           : delta.getLatestSnapshot(engine);
     } catch (RuntimeException e) {
-      throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + TableFiles.firstLine(e), e);
+      throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + FoundFiles.firstLine(e), e);
     }
     StructType schema = snapshot.getSchema(engine);
     for (StructField field : schema.fields()) {
@@ -231,7 +231,7 @@ public final class TableSnapshot {
       if (e instanceof LaunchException launch) {
         throw launch;
       }
-      throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
+      throw new LaunchException(table + ": " + FoundFiles.firstLine(e), e);
     }
     return new Found(partitionColumns, kinds, sorted(files), table + " version " + snapshot.getVersion(engine));
   }
@@ -269,7 +269,7 @@ public final class TableSnapshot {
     } catch (LaunchException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + TableFiles.firstLine(e), e);
+      throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + FoundFiles.firstLine(e), e);
     }
     requireNoRenames(table, iceberg, snapshotId);
     List<TableFile> files = new ArrayList<>();
@@ -290,7 +290,7 @@ public final class TableSnapshot {
         files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount(), 0));
       }
     } catch (IOException e) {
-      throw new LaunchException(table + ": " + TableFiles.firstLine(e), e);
+      throw new LaunchException(table + ": " + FoundFiles.firstLine(e), e);
     }
     return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId);
   }

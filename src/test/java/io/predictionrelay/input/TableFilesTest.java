@@ -52,7 +52,7 @@ class TableFilesTest {
     Files.writeString(table.resolve("dt=2026-11-18/_committed_8493"), "{}"); // a Databricks marker
     parquet(table.resolve("_temporary/0/part-9.parquet"), "never");
 
-    TableFiles.Found found = TableFiles.discover(table.toString());
+    FoundFiles.Found found = TableFiles.discover(table.toString());
     assertEquals(List.of("dt", "model"), found.partitionColumns());
     assertEquals(3, found.files().size(), found.toString());
     assertEquals(List.of("2026-11-18", "a=b"), found.files().get(0).partitionValues());
