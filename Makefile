@@ -38,13 +38,16 @@ SPARK_HOME_JARS := spark-home/target/jars
 BROKER_CP      := broker/target/classpath.txt
 HDFS_CP        := hdfs/target/classpath.txt
 S3_CP          := s3/target/classpath.txt
+# The local servers' launchers (servers/, a Maven project of their own): not in the application.
+SERVERS_CP     := servers/target/classpath.txt
+SERVERS_JAVA    = $(JAVA) @.mvn/jvm.config -cp servers/target/classes:$$(cat $(SERVERS_CP))
 RUN_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp target/classes:$$(cat $(CLASSPATH_FILE))
 CDS_JAR        := target/cds/prediction-relay-classes.jar
 CDS_ARCHIVE    := target/cds/$(PIPELINE).jsa
 CDS_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp $(CDS_JAR):$$(cat $(CLASSPATH_FILE))
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
-.PHONY: help build broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
+.PHONY: help build servers broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
 	secure-broker-start secure-broker-stop hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
 	publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
 
@@ -52,6 +55,7 @@ help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
+	@echo "make servers        build the local servers' launchers (servers/: broker, HDFS, S3, Spark cluster)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
 	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT) (mutual TLS on"
 	@echo "                    port+2), client properties files under $(SECURE_DIR) (idempotent); secure-broker-stop"
@@ -72,6 +76,11 @@ build: $(CLASSPATH_FILE)
 
 $(CLASSPATH_FILE): pom.xml
 	$(MVN) $(PROFILE) dependency:build-classpath -Dmdep.outputFile=$(CLASSPATH_FILE)
+
+$(SERVERS_CP): servers/pom.xml $(shell find servers/src -type f)
+	cd servers && $(MVN) compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+servers: $(SERVERS_CP)
 
 $(BROKER_CP): broker/pom.xml
 	cd broker && $(MVN) dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
@@ -95,44 +104,44 @@ data: build
 	  $(RUN_JAVA) io.predictionrelay.tools.GeneratePredictions --rows=$(ROWS) --output=$(DATA); \
 	fi
 
-broker-start: build $(BROKER_CP)
-	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker start --dir=$(KAFKA_DIR) --port=$(PORT) --classpathFile=$(BROKER_CP)
+broker-start: $(SERVERS_CP) $(BROKER_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker start --dir=$(KAFKA_DIR) --port=$(PORT) --classpathFile=$(BROKER_CP)
 
-broker-stop: build
-	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker stop --dir=$(KAFKA_DIR)
+broker-stop: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker stop --dir=$(KAFKA_DIR)
 
-broker-status: build
-	@$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker status --dir=$(KAFKA_DIR)
+broker-status: $(SERVERS_CP)
+	@$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker status --dir=$(KAFKA_DIR)
 
 # The secured broker (SASL_SSL, SCRAM-SHA-512, ACLs; mutual TLS on SECURE_PORT+2): prints the paths of the
 # writer's and the reader's client properties files, for --kafkaConfigFile or Kafka's own --command-config.
-secure-broker-start: build $(BROKER_CP)
-	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker start --secured --dir=$(SECURE_DIR) --port=$(SECURE_PORT) --classpathFile=$(BROKER_CP)
+secure-broker-start: $(SERVERS_CP) $(BROKER_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker start --secured --dir=$(SECURE_DIR) --port=$(SECURE_PORT) --classpathFile=$(BROKER_CP)
 
-secure-broker-stop: build
-	$(RUN_JAVA) io.predictionrelay.tools.LocalKafkaBroker stop --dir=$(SECURE_DIR)
+secure-broker-stop: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker stop --dir=$(SECURE_DIR)
 
 # A NameNode and a DataNode from Apache Hadoop's jars (hdfs/pom.xml), JVMs of their own, data under $(HDFS_DIR).
-hdfs-start: build $(HDFS_CP)
-	$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs start --dir=$(HDFS_DIR) --port=$(HDFS_PORT) \
+hdfs-start: $(SERVERS_CP) $(HDFS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalHdfs start --dir=$(HDFS_DIR) --port=$(HDFS_PORT) \
 	  --httpPort=$(HDFS_HTTP_PORT) --classpathFile=$(HDFS_CP)
 
-hdfs-stop: build
-	$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs stop --dir=$(HDFS_DIR)
+hdfs-stop: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalHdfs stop --dir=$(HDFS_DIR)
 
-hdfs-status: build
-	@$(RUN_JAVA) io.predictionrelay.tools.LocalHdfs status --dir=$(HDFS_DIR)
+hdfs-status: $(SERVERS_CP)
+	@$(SERVERS_JAVA) io.predictionrelay.servers.LocalHdfs status --dir=$(HDFS_DIR)
 
 # S3Proxy (s3/pom.xml) in a JVM of its own, objects under $(S3_DIR)/data; see LocalS3 for its test identity.
-s3-start: build $(S3_CP)
-	$(RUN_JAVA) io.predictionrelay.tools.LocalS3 start --dir=$(S3_DIR) --port=$(S3_PORT) --bucket=$(S3_BUCKET) \
+s3-start: $(SERVERS_CP) $(S3_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalS3 start --dir=$(S3_DIR) --port=$(S3_PORT) --bucket=$(S3_BUCKET) \
 	  --classpathFile=$(S3_CP)
 
-s3-stop: build
-	$(RUN_JAVA) io.predictionrelay.tools.LocalS3 stop --dir=$(S3_DIR)
+s3-stop: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalS3 stop --dir=$(S3_DIR)
 
-s3-status: build
-	@$(RUN_JAVA) io.predictionrelay.tools.LocalS3 status --dir=$(S3_DIR)
+s3-status: $(SERVERS_CP)
+	@$(SERVERS_JAVA) io.predictionrelay.servers.LocalS3 status --dir=$(S3_DIR)
 
 # Copies files through Beam's file systems, e.g. make copy FROM=data/predictions TO=hdfs://127.0.0.1:8020/predictions/
 copy: build
@@ -199,11 +208,11 @@ $(SPARK_HOME_JARS): spark-home/pom.xml
 spark-home: $(SPARK_HOME_JARS)
 
 # The standalone cluster: a master on 127.0.0.1:7077 (UI :8080) and a worker (UI :8081), JVMs of their own.
-cluster-up: build $(SPARK_HOME_JARS)
-	$(RUN_JAVA) io.predictionrelay.tools.LocalSparkCluster up --dir=.local/spark --sparkHome=spark-home/target
+cluster-up: $(SERVERS_CP) $(SPARK_HOME_JARS)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalSparkCluster up --dir=.local/spark --sparkHome=spark-home/target
 
-cluster-down: build
-	$(RUN_JAVA) io.predictionrelay.tools.LocalSparkCluster down --dir=.local/spark
+cluster-down: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalSparkCluster down --dir=.local/spark
 
 # The application jars: target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit).
 jar:
@@ -212,7 +221,7 @@ jar:
 
 # The standalone-cluster test submits the spark-provided jar, so it is built first; the Flink test
 # runs last, in a build with the flink profile (Flink's libraries kept off the Spark tests' classpath).
-test: $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
+test: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B verify
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
@@ -239,4 +248,4 @@ clean-data:
 
 clean:
 	mvn -B -q clean
-	rm -rf broker/target spark-home/target hdfs/target s3/target
+	rm -rf servers/target broker/target spark-home/target hdfs/target s3/target

@@ -1,13 +1,21 @@
 package io.predictionrelay;
 
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.options.RunnerDefaults;
+import io.predictionrelay.run.Grouping;
+import io.predictionrelay.run.ProgressReporter;
+import io.predictionrelay.run.RunIdentity;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunRecords;
+import io.predictionrelay.run.RunReport;
+import io.predictionrelay.run.RunSummary;
+import io.predictionrelay.run.RunnerDefaults;
+import io.predictionrelay.run.Sink;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
@@ -102,7 +110,7 @@ public final class PublishPredictions {
     if (plan.topicMissing()) {
       plan = createTopic(plan);
     }
-    if (plan.sink() == RunPlan.Sink.KAFKA) {
+    if (plan.sink() == Sink.KAFKA) {
       createRunsTopic(plan);
     }
     System.out.println(plan.describe());
@@ -162,7 +170,7 @@ public final class PublishPredictions {
             .withMaxMessageBytes(options.getMaxMessageBytes())
             .withDeadLetterDir(options.getDeadLetterDir());
     PCollection<MessageBatch> batches =
-        plan.grouping() == RunPlan.Grouping.BUCKET
+        plan.grouping() == Grouping.BUCKET
             ? PBegin.in(pipeline)
                 .apply("GroupIntoBuckets", groupIntoBuckets(read, plan))
                 .apply(
@@ -190,7 +198,7 @@ public final class PublishPredictions {
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */
   public static void publish(PCollection<EncodedMessage> messages, RunPlan plan) {
     PublishOptions options = plan.options();
-    if (plan.sink() == RunPlan.Sink.KAFKA) {
+    if (plan.sink() == Sink.KAFKA) {
       messages.apply(
           "PublishToKafka",
           PublishToKafka.to(options.getTopic())

@@ -7,14 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.run.RunSummary;
+import io.predictionrelay.servers.LocalKafkaBroker;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.LocalKafkaBroker;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -181,7 +182,7 @@ class BrokerFaultsIT {
     RunSummary summary = run.get(5, TimeUnit.MINUTES);
     assertTrue(summary.reconciles(), summary.toString());
     VerifyReport report =
-        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
+        VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(0, report.missing);
     assertEquals(ROWS, report.received - report.duplicatedPredictions);

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class BrokerLimitsIT {
     RunSummary summary = PublishPredictions.run(options(io.predictionrelay.testing.Runs.concat(args,
         "--maxMessageBytes=90000", "--maxPredictionsPerMessage=500")));
     assertTrue(summary.reconciles(), summary.toString());
-    VerifyReport report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "limits")
+    VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), "limits")
         .maxMessageBytes(90000).maxPredictionsPerMessage(500).build().verify();
     assertTrue(report.ok(), report.toString());
     assertTrue(report.messages > 1 && report.messages < 10, "the byte cap split 500 rows into a few messages: " + report);

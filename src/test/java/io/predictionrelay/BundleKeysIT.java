@@ -4,6 +4,7 @@ import static io.predictionrelay.testing.Runs.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.tools.GeneratePredictions;
 import java.io.BufferedReader;
 import java.nio.file.Files;

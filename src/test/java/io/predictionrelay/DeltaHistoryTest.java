@@ -39,6 +39,7 @@ class DeltaHistoryTest {
   private static String byId;
   private static String merged;
   private static String deleted;
+  private static String widened;
 
   @BeforeAll
   static void writeTables() {
@@ -62,6 +63,13 @@ class DeltaHistoryTest {
     spark.sql("MERGE INTO delta.`" + deleted + "` t USING (SELECT 'id30' AS id_client, 0.25D AS class_0,"
         + " 0.75D AS class_1 UNION ALL SELECT 'new', 0.0D, 1.0D) s ON t.id_client = s.id_client"
         + " WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"); // 4
+
+    widened = dir.resolve("widened").toString();
+    spark.sql("CREATE TABLE delta.`" + widened + "` (id_client STRING, class_0 SMALLINT, class_1 DOUBLE) USING delta"
+        + " TBLPROPERTIES ('delta.enableTypeWidening' = 'true')");
+    spark.sql("INSERT INTO delta.`" + widened + "` VALUES ('a', 7, 0.5)"); // 1
+    spark.sql("ALTER TABLE delta.`" + widened + "` CHANGE COLUMN class_0 TYPE INT"); // 2
+    spark.sql("INSERT INTO delta.`" + widened + "` VALUES ('b', 70000, 0.25)"); // 3
   }
 
   /**
@@ -120,6 +128,13 @@ class DeltaHistoryTest {
     FilesSinkRun latest = assertPublishedAsSparkReads(deleted, 4);
     assertTrue(latest.plan().input().deletedRows() > 0, "deletion vectors, not rewritten files");
     assertEquals(0.25, latest.predictions().get("id30").get("class_0").doubleValue());
+  }
+
+  @Test
+  void aColumnWidenedByTypeWideningReadsAsTheTablesType() {
+    FilesSinkRun run = assertPublishedAsSparkReads(widened, 3);
+    assertEquals(7, run.predictions().get("a").get("class_0").intValue(), "written as a short");
+    assertEquals(70000, run.predictions().get("b").get("class_0").intValue());
   }
 
   /**

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.TableColumns;
-import io.predictionrelay.io.TableSnapshot;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.TableColumns;
+import io.predictionrelay.input.TableSnapshot;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.DeltaTables;
 import io.predictionrelay.testing.FilesSinkRun;

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.producer.Partitioner;
@@ -45,7 +46,7 @@ class EndToEndIT {
     String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(runnerArgs))
         .toArray(String[]::new);
     PublishOptions options = PipelineOptionsFactory.fromArgs(all).as(PublishOptions.class);
-    io.predictionrelay.options.RunnerDefaults.apply(options, all);
+    io.predictionrelay.run.RunnerDefaults.apply(options, all);
 
     RunSummary summary = PublishPredictions.run(options);
     assertTrue(summary.reconciles(), summary.toString());
@@ -53,7 +54,7 @@ class EndToEndIT {
     assertEquals(0, summary.deadLettered());
 
     VerifyReport report =
-        VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+        VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
             .layout(MessageFormat.Layout.parse(options.getLayout()))
             .doublePrecision(options.getDoublePrecision())
             .build()

@@ -4,10 +4,11 @@ import static io.predictionrelay.testing.Runs.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +31,7 @@ class FlinkIT {
         "--deadLetterDir=" + dir.resolve("dead"), "--reportDir=" + dir.resolve("reports")));
     assertTrue(summary.reconciles(), summary.toString());
     assertEquals(ROWS, summary.predictions());
-    VerifyReport report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), "flink").build().verify();
+    VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), "flink").build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.received);
     assertEquals(0, report.duplicatedPredictions);

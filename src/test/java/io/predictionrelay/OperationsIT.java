@@ -8,15 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.predictionrelay.io.RunLedger;
 import io.predictionrelay.model.MessageId;
 import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.run.RunLedger;
+import io.predictionrelay.run.RunSummary;
+import io.predictionrelay.servers.LocalKafkaBroker;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.LocalKafkaBroker;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,11 +133,11 @@ class OperationsIT {
     assertEquals(chunks.keySet(), lastChunk.keySet());
     chunks.forEach((bucket, count) -> assertEquals(count - 1, lastChunk.get(bucket), "bucket " + bucket));
 
-    VerifyReport report = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+    VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.received);
-    VerifyReport other = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+    VerifyReport other = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId("some-other-run").build().verify();
     assertEquals(0, other.messages);
     assertEquals(ROWS, other.missing);
@@ -214,7 +215,7 @@ class OperationsIT {
     assertTrue(summary.reconciles(), summary.toString());
     assertTrue(summary.predictionsSkipped() + summary.rowsSkipped() > 0, summary.toString());
 
-    VerifyReport report = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+    VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(0, report.missing);

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.ProgressReporter;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.TestPipelines;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,7 +70,7 @@ class PublishPredictionsTest {
     PublishPredictions.buildPipeline(pipeline, plan);
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    return new RunResult(RunSummary.of(result, plan.input().totalRows(), 0), lines(dir.resolve(out)),
+    return new RunResult(RunSummary.of(result, plan), lines(dir.resolve(out)),
         lines(dir.resolve(out + "-dead")));
   }
 
@@ -204,7 +207,7 @@ class PublishPredictionsTest {
     ProgressReporter progress =
         ProgressReporter.to(new java.io.PrintStream(printed, true), plan.input().totalRows()).watch(result, 5);
     result.waitUntilFinish();
-    RunSummary summary = RunSummary.of(result, plan.input().totalRows(), 0);
+    RunSummary summary = RunSummary.of(result, plan);
     progress.finish(summary);
     List<String> lines = printed.toString().lines().filter(l -> l.startsWith("progress:")).toList();
     String last = lines.get(lines.size() - 1);

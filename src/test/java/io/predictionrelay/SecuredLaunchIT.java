@@ -1,21 +1,21 @@
 package io.predictionrelay;
 
-import static io.predictionrelay.tools.LocalKafkaBroker.INTRUDER;
-import static io.predictionrelay.tools.LocalKafkaBroker.READER;
-import static io.predictionrelay.tools.LocalKafkaBroker.USERS;
-import static io.predictionrelay.tools.LocalKafkaBroker.WRITER;
+import static io.predictionrelay.servers.LocalKafkaBroker.INTRUDER;
+import static io.predictionrelay.servers.LocalKafkaBroker.READER;
+import static io.predictionrelay.servers.LocalKafkaBroker.USERS;
+import static io.predictionrelay.servers.LocalKafkaBroker.WRITER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.Leaks;
 import io.predictionrelay.testing.Runs;
 import io.predictionrelay.testing.SecuredKafkaExtension;
-import io.predictionrelay.verify.VerifyTopic;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,7 +162,7 @@ class SecuredLaunchIT {
     createAsWriter(topic);
     long start = System.nanoTime();
     LaunchException e = assertThrows(LaunchException.class, () ->
-        VerifyTopic.builder(dir.resolve("no-such-input").toString(), KAFKA.bootstrapServers(), topic)
+        VerifyTopicBuilder.of(dir.resolve("no-such-input").toString(), KAFKA.bootstrapServers(), topic)
             .kafkaConfigFile(KAFKA.clientProperties(WRITER).toString())
             .build()
             .verify());
@@ -171,7 +171,7 @@ class SecuredLaunchIT {
     Leaks.assertNoneIn(e, secrets());
 
     e = assertThrows(LaunchException.class, () ->
-        VerifyTopic.builder(dir.resolve("no-such-input").toString(), KAFKA.bootstrapServers(), topic)
+        VerifyTopicBuilder.of(dir.resolve("no-such-input").toString(), KAFKA.bootstrapServers(), topic)
             .kafkaConfigFile(writerFile("verify-wrong.properties", KAFKA.broker().password(WRITER), "not-it-" + UUID.randomUUID()).toString())
             .build()
             .verify());

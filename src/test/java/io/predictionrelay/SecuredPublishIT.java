@@ -1,19 +1,21 @@
 package io.predictionrelay;
 
-import static io.predictionrelay.tools.LocalKafkaBroker.READER;
-import static io.predictionrelay.tools.LocalKafkaBroker.USERS;
-import static io.predictionrelay.tools.LocalKafkaBroker.WRITER;
+import static io.predictionrelay.servers.LocalKafkaBroker.READER;
+import static io.predictionrelay.servers.LocalKafkaBroker.USERS;
+import static io.predictionrelay.servers.LocalKafkaBroker.WRITER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.Leaks;
 import io.predictionrelay.testing.Runs;
 import io.predictionrelay.testing.SecuredKafkaExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -110,7 +112,7 @@ class SecuredPublishIT {
   }
 
   private static void verifyAsReader(String topic) throws IOException {
-    VerifyReport report = VerifyTopic.builder(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
+    VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .kafkaConfigFile(KAFKA.clientProperties(READER).toString())
         .build()
         .verify();

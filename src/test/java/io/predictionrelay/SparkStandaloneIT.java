@@ -3,12 +3,12 @@ package io.predictionrelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.servers.LocalSparkCluster;
 import io.predictionrelay.testing.HdfsExtension;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
-import io.predictionrelay.tools.LocalSparkCluster;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,7 +73,7 @@ class SparkStandaloneIT {
       }
     }
     VerifyReport report =
-        VerifyTopic.builder(input, KAFKA.bootstrapServers(), "standalone").build().verify();
+        VerifyTopicBuilder.of(input, KAFKA.bootstrapServers(), "standalone").build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(ROWS, report.received);
     assertEquals(0, report.missing);

@@ -4,6 +4,7 @@ import static io.predictionrelay.testing.Runs.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.DeltaTables;
 import io.predictionrelay.testing.IcebergTables;
 import io.predictionrelay.testing.KafkaBrokerExtension;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunSummary;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;

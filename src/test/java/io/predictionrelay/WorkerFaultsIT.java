@@ -9,10 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.predictionrelay.model.EncodedMessage;
+import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.verify.VerifyReport;
-import io.predictionrelay.verify.VerifyTopic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,7 +126,7 @@ class WorkerFaultsIT {
     assertTrue(summary.reconciles(), summary.toString());
     assertEquals(ROWS, summary.predictions()); // the failed attempt's counts are not committed
 
-    VerifyReport report = VerifyTopic.builder(input.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+    VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
     assertEquals(0, report.missing);
     assertEquals(0, report.conflictingKeys);

@@ -2,8 +2,8 @@ package io.predictionrelay.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.io.IOException;

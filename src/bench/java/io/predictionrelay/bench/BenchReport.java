@@ -2,7 +2,7 @@ package io.predictionrelay.bench;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.ProducerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

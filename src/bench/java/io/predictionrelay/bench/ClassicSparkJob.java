@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.ProducerSettings;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;

@@ -26,7 +26,7 @@ public final class JfrTop {
     AREAS.put("io.predictionrelay.model.JsonBytes", "JSON encoding (ours)");
     AREAS.put("io.predictionrelay.model.PredictionJson", "JSON encoding (ours)");
     AREAS.put("io.predictionrelay.model.PredictionCoder", "PredictionCoder");
-    AREAS.put("io.predictionrelay.io.RecordConverter", "Avro record → Prediction");
+    AREAS.put("io.predictionrelay.input.RecordConverter", "Avro record → Prediction");
     AREAS.put("io.predictionrelay", "other project code");
     AREAS.put("com.fasterxml.jackson", "Jackson (Schubfach, string encoding)");
     AREAS.put("org.apache.parquet", "Parquet decoding");

@@ -1,7 +1,7 @@
 package io.predictionrelay.bench;
 
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;

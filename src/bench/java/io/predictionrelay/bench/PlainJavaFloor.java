@@ -1,9 +1,9 @@
 package io.predictionrelay.bench;
 
-import io.predictionrelay.io.InputSplit;
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.ProducerSettings;
-import io.predictionrelay.io.SplitReader;
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.SplitReader;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionJson;

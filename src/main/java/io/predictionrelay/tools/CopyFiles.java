@@ -1,6 +1,6 @@
 package io.predictionrelay.tools;
 
-import io.predictionrelay.io.FileSystemSetup;
+import io.predictionrelay.storage.FileSystemSetup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package io.predictionrelay.transforms;
 
-import io.predictionrelay.io.InputSplit;
-import io.predictionrelay.io.SplitReader;
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.SplitReader;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.RunMetrics;

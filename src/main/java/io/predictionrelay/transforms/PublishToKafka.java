@@ -1,9 +1,9 @@
 package io.predictionrelay.transforms;
 
+import io.predictionrelay.kafka.AwaitingProducer;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import java.nio.charset.StandardCharsets;
-import io.predictionrelay.io.AwaitingProducer;
-import io.predictionrelay.io.ProducerSettings;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;

@@ -1,19 +1,19 @@
 package io.predictionrelay.verify;
 
-import io.predictionrelay.io.FileColumns;
-import io.predictionrelay.io.FileSystemSetup;
-import io.predictionrelay.io.KafkaClientConfig;
-import io.predictionrelay.io.KafkaTopics;
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.ProducerSettings;
-import io.predictionrelay.io.TableSnapshot;
-import io.predictionrelay.io.RecordConverter;
-import io.predictionrelay.io.TableColumns;
+import io.predictionrelay.input.FileColumns;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.RecordConverter;
+import io.predictionrelay.input.TableColumns;
+import io.predictionrelay.input.TableSnapshot;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
+import io.predictionrelay.storage.FileSystemSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,65 +44,6 @@ public final class VerifyTopic {
 
   public static VerifyTopic of(VerifyOptions options) {
     return new VerifyTopic(options);
-  }
-
-  /** For tests and tools: the options of a verification of {@code topic} against {@code input}. */
-  public static Builder builder(String input, String bootstrapServers, String topic) {
-    return new Builder(input, bootstrapServers, topic);
-  }
-
-  /** Sets {@link VerifyOptions} from code, as the command line would. */
-  public static final class Builder {
-    private final VerifyOptions options = PipelineOptionsFactory.as(VerifyOptions.class);
-
-    private Builder(String input, String bootstrapServers, String topic) {
-      options.setInput(input);
-      options.setBootstrapServers(bootstrapServers);
-      options.setTopic(topic);
-    }
-
-    /** Only messages written at or after this time (epoch milliseconds). */
-    public Builder runId(String runId) {
-      options.setRunId(runId);
-      return this;
-    }
-
-    public Builder since(long epochMillis) {
-      options.setSince(epochMillis);
-      return this;
-    }
-
-    public Builder maxPredictionsPerMessage(int value) {
-      options.setMaxPredictionsPerMessage(value);
-      return this;
-    }
-
-    public Builder maxMessageBytes(int value) {
-      options.setMaxMessageBytes(value);
-      return this;
-    }
-
-    /** The layout the messages were published in. */
-    public Builder layout(MessageFormat.Layout value) {
-      options.setLayout(value.toString());
-      return this;
-    }
-
-    /** The significant digits the publisher rounded to; 0 when it kept doubles exact. */
-    public Builder doublePrecision(int value) {
-      options.setDoublePrecision(value);
-      return this;
-    }
-
-    /** The Kafka client properties file of the user that reads the topic. */
-    public Builder kafkaConfigFile(String file) {
-      options.setKafkaConfigFile(file);
-      return this;
-    }
-
-    public VerifyTopic build() {
-      return new VerifyTopic(options);
-    }
   }
 
   /**

@@ -3,9 +3,9 @@ package io.predictionrelay.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.predictionrelay.PublishPredictions;
-import io.predictionrelay.RunPlan;
-import io.predictionrelay.RunSummary;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,6 +52,6 @@ public record FilesSinkRun(RunPlan plan, RunSummary summary, Map<String, JsonNod
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new FilesSinkRun(plan, RunSummary.of(result, plan.input().totalRows(), 0), predictions);
+    return new FilesSinkRun(plan, RunSummary.of(result, plan), predictions);
   }
 }

@@ -1,6 +1,6 @@
 package io.predictionrelay.testing;
 
-import io.predictionrelay.tools.LocalHdfs;
+import io.predictionrelay.servers.LocalHdfs;
 import java.io.IOException;
 import java.net.URI;
 import org.apache.hadoop.conf.Configuration;

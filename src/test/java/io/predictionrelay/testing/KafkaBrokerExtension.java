@@ -1,6 +1,6 @@
 package io.predictionrelay.testing;
 
-import io.predictionrelay.tools.LocalKafkaBroker;
+import io.predictionrelay.servers.LocalKafkaBroker;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

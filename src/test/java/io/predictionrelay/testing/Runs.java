@@ -1,11 +1,11 @@
 package io.predictionrelay.testing;
 
 import io.predictionrelay.PublishPredictions;
-import io.predictionrelay.RunPlan;
-import io.predictionrelay.RunSummary;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.options.RunnerDefaults;
+import io.predictionrelay.run.RunPlan;
+import io.predictionrelay.run.RunSummary;
+import io.predictionrelay.run.RunnerDefaults;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;

@@ -1,7 +1,7 @@
 package io.predictionrelay.testing;
 
-import io.predictionrelay.options.StorageOptions;
-import io.predictionrelay.tools.LocalS3;
+import io.predictionrelay.servers.LocalS3;
+import io.predictionrelay.storage.StorageOptions;
 import java.net.URI;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;

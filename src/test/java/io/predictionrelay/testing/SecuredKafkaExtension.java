@@ -1,6 +1,6 @@
 package io.predictionrelay.testing;
 
-import io.predictionrelay.tools.LocalKafkaBroker;
+import io.predictionrelay.servers.LocalKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.input.ParquetInput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

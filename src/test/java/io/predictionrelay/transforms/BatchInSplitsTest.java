@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.InputSplit;
-import io.predictionrelay.io.ParquetInput;
-import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.model.MessageFormat;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.hash.Hashing;
-import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.RunMetrics;

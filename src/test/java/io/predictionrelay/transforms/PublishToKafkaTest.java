@@ -3,7 +3,7 @@ package io.predictionrelay.transforms;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.ProducerSettings;
+import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.testing.TestPipelines;
 import java.util.Map;

@@ -6,7 +6,7 @@ import static io.predictionrelay.testing.ParquetFixtures.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.ParquetInput;
+import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.DeadLetter.Reason;
 import io.predictionrelay.model.MessageFormat;

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.io.KafkaTopics;
+import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.testing.KafkaBrokerExtension;
+import io.predictionrelay.testing.VerifyTopicBuilder;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +70,7 @@ class VerifyTopicIT {
     }
 
     VerifyReport report =
-        VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+        VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
 
     assertFalse(report.ok(), report.toString());
     assertEquals(6, report.inputRows);
@@ -110,7 +111,7 @@ class VerifyTopicIT {
       producer.flush();
     }
 
-    VerifyReport report = VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+    VerifyReport report = VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
 
     assertEquals(0, report.missing, report.toString());
     assertEquals(0, report.duplicatedPredictions, report.toString());
@@ -141,7 +142,7 @@ class VerifyTopicIT {
     }
 
     VerifyReport report =
-        VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic)
+        VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic)
             .layout(MessageFormat.Layout.COMPACT)
             .doublePrecision(2)
             .build()
@@ -174,12 +175,12 @@ class VerifyTopicIT {
       send(producer, topic, "0-0", "[" + object("a", 0.1, 0.9) + "," + object("b", 0.2, 0.8) + "]", 2);
       producer.flush();
 
-      VerifyReport all = VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
+      VerifyReport all = VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
       assertTrue(all.ok(), all.toString()); // duplicates are reported, not failures
       assertEquals(1, all.duplicatedPredictions);
 
       VerifyReport recent =
-          VerifyTopic.builder(dir.toString(), KAFKA.bootstrapServers(), topic).since(since).build().verify();
+          VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).since(since).build().verify();
       assertTrue(recent.ok(), recent.toString());
       assertEquals(1, recent.messages);
       assertEquals(0, recent.duplicatedPredictions);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
-import io.predictionrelay.io.RecordConverter;
+import io.predictionrelay.input.RecordConverter;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;

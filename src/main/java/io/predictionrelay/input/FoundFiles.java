@@ -1,0 +1,43 @@
+package io.predictionrelay.input;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What finding an input's files yields, whether {@link TableFiles} lists plain Parquet or
+ * {@link TableSnapshot} reads a table's log or metadata: kept apart from both, so that neither
+ * needs the other back.
+ */
+final class FoundFiles {
+  private FoundFiles() {}
+
+  /**
+   * A data file, its size, its partition values (raw text; null for Hive's default partition), its
+   * row count as the table's metadata gives it (-1: the footer is all there is), and the positions
+   * of its rows that the snapshot deletes (Delta deletion vectors, Iceberg delete files), ascending.
+   */
+  record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis,
+      long[] deleted) {
+    static final long[] NONE = new long[0];
+
+    TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {
+      this(path, size, partitionValues, metadataRows, modifiedMillis, NONE);
+    }
+  }
+
+  /**
+   * The files of an input, in path order, the names of its partition columns, their types where
+   * the table's schema gives them (Delta; others are inferred from their values), which snapshot
+   * of which table they are (empty for plain Parquet), and the table's columns and how each file
+   * holds them.
+   */
+  record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
+      String snapshot, TableSchema schema) {}
+
+  /** The first line of an exception's message, for a one-line {@code LaunchException}. */
+  static String firstLine(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

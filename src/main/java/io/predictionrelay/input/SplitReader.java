@@ -1,0 +1,113 @@
+package io.predictionrelay.input;
+
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.RunMetrics;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetReader;
+
+/**
+ * Reads the rows of one {@link InputSplit} in file order with parquet-avro, through Beam's file
+ * systems, leaves out those the table deletes, and turns each other into a {@link Prediction} or a
+ * dead letter ({@link RecordConverter}).
+ * Rows read and dead letters are counted here; dead letters are written per bundle
+ * ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
+ * and message ids and partition values need exactly that.
+ *
+ * <p>One per DoFn: the DoFn keeps it as a field and calls {@link #setup()}, then per bundle
+ * {@link #startBundle()}, {@link #read}, {@link #finishBundle()}, and {@link #teardown()}.
+ */
+public final class SplitReader implements Serializable {
+  private final MessageFormat format;
+  private final java.util.List<ExtraColumn> extras;
+  private final int maxMessageBytes;
+  private final String deadLetterDir;
+  private transient Counter rowsRead;
+  private transient Map<DeadLetter.Reason, Counter> deadLetters;
+  private transient RecordConverter converter;
+  private transient Configuration readConf;
+  private transient DeadLetterFiles files;
+
+  public SplitReader(MessageFormat format, java.util.List<ExtraColumn> extras, int maxMessageBytes,
+      String deadLetterDir) {
+    this.format = format;
+    this.extras = java.util.List.copyOf(extras);
+    this.maxMessageBytes = maxMessageBytes;
+    this.deadLetterDir = deadLetterDir;
+  }
+
+  public void setup() {
+    readConf = ParquetInput.readConfiguration();
+    converter = new RecordConverter(format, extras, maxMessageBytes);
+    rowsRead = RunMetrics.counter(RunMetrics.ROWS_READ);
+    deadLetters = new EnumMap<>(DeadLetter.Reason.class);
+    for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+      deadLetters.put(reason, RunMetrics.counter(RunMetrics.deadLetters(reason)));
+    }
+  }
+
+  public void startBundle() {
+    files = new DeadLetterFiles(deadLetterDir);
+  }
+
+  /** Reads every row of {@code split}, in order, handing its predictions to {@code out}. */
+  public void read(InputSplit split, Consumer<Prediction> out) throws IOException {
+    RecordConverter.Sink sink = new RecordConverter.Sink() {
+      @Override
+      public void prediction(Prediction prediction) {
+        out.accept(prediction);
+      }
+
+      @Override
+      public void deadLetter(DeadLetter deadLetter) {
+        deadLetters.get(deadLetter.reason()).inc();
+        try {
+          files.write(deadLetter);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException("writing a dead letter under " + deadLetterDir, e);
+        }
+      }
+    };
+    long rows = 0;
+    long[] deleted = split.deleted();
+    int nextDeleted = 0;
+    try (ParquetReader<GenericRecord> reader = open(split)) {
+      for (GenericRecord record; (record = reader.read()) != null; rows++) {
+        if (nextDeleted < deleted.length && deleted[nextDeleted] == split.firstRow() + rows) {
+          nextDeleted++; // deleted by the table: not one of its rows
+          continue;
+        }
+        rowsRead.inc();
+        converter.convert(record, split.columns(), split.partitionValues(), sink);
+      }
+    }
+    if (rows != split.rows()) {
+      // The file changed since its footer was read at launch: its rows cannot be accounted for.
+      throw new IOException(split + ": read " + rows + " rows, its footer said " + split.rows());
+    }
+  }
+
+  private ParquetReader<GenericRecord> open(InputSplit split) throws IOException {
+    return split.columns().reader(new BeamInputFile(FileSystems.matchNewResource(split.file(), false),
+        split.fileSize()), readConf, split.start(), split.end());
+  }
+
+  public void finishBundle() throws IOException {
+    files.commit();
+  }
+
+  public void teardown() throws IOException {
+    if (files != null) {
+      files.abort();
+    }
+  }
+}

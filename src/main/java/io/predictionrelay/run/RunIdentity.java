@@ -1,0 +1,109 @@
+package io.predictionrelay.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.transforms.PublishToKafka;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Who a run is: its id (in every message's header and in its run records) and the fingerprint of
+ * its input and settings; for a resumed run, what its earlier attempts delivered, read from the
+ * topic, so that what arrived whole is not sent again.
+ */
+public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume resume) {
+
+  /**
+   * What a resumed run skips: the buckets (or input splits) whose every message arrived. Rows of
+   * complete splits are not even read; rows of complete buckets are dropped before the shuffle.
+   */
+  public record Resume(int[] completeGroups, long rowsSkipped, int partialGroups, long messagesToResend) {}
+
+  public boolean resumed() {
+    return resume != null;
+  }
+
+  /** A new run: an id made of the time and eight random hex digits, e.g. {@code 20261122-013435-6c17d93e}. */
+  static RunIdentity newRun(String fingerprint) {
+    String runId = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-" + String.format("%08x", new SecureRandom().nextInt());
+    return new RunIdentity(runId, fingerprint, null);
+  }
+
+  /**
+   * A digest of everything that decides which messages a run sends: each input file's path, size,
+   * modification time and row count (or the table snapshot), the columns, the grouping and G, the
+   * caps and the payload options. The same fingerprint means the same messages under the same keys.
+   */
+  static String fingerprint(
+      ParquetInput input, PublishOptions options, Grouping grouping, int buckets, MessageFormat format) {
+    StringBuilder text = new StringBuilder();
+    input.identity().forEach(line -> text.append(line).append('\n'));
+    text.append("columns ").append(input.schema()).append('\n')
+        .append("grouping ").append(grouping).append(", buckets ").append(buckets).append('\n')
+        .append("caps ").append(options.getMaxPredictionsPerMessage()).append(' ')
+        .append(options.getMaxMessageBytes()).append('\n')
+        .append("format ").append(format).append('\n');
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The control topic of the run records: {@code --runsTopic}, or {@code <topic>.runs}. */
+  public static String runsTopic(PublishOptions options) {
+    String given = options.getRunsTopic();
+    return given == null || given.isBlank() ? options.getTopic() + ".runs" : given;
+  }
+
+  /**
+   * The identity of a resumed run: checks the run exists and its input is the same, then reads
+   * which of its buckets (or splits) arrived whole.
+   */
+  static RunIdentity resume(PublishOptions options, Sink sink, Grouping grouping,
+      Map<String, Object> producerConfig, boolean topicExists, ParquetInput input, String fingerprint) {
+    String runId = options.getResume().trim();
+    if (sink != Sink.KAFKA) {
+      throw new LaunchException("--resume=" + runId + ": only a run to Kafka can be resumed (--sink=kafka)");
+    }
+    RunLedger ledger = new RunLedger(options.getBootstrapServers(), producerConfig);
+    String runsTopic = runsTopic(options);
+    JsonNode record = ledger.latestRecord(runsTopic, runId).orElseThrow(() ->
+        new LaunchException("--resume=" + runId + ": no run " + runId + " in the run records of " + runsTopic));
+    String before = record.path("input_fingerprint").asText();
+    if (!before.equals(fingerprint)) {
+      throw new LaunchException("--resume=" + runId + ": the input or the options that shape its messages"
+          + " changed since that run (fingerprint " + before + ", now " + fingerprint
+          + "): resume with the same input and options, or start a new run");
+    }
+    RunLedger.Delivered delivered = topicExists
+        ? ledger.delivered(options.getTopic(), runId, record.path("started_at_millis").asLong(0),
+            PublishToKafka.RUN_ID_HEADER, PublishToKafka.LAST_HEADER)
+        : new RunLedger.Delivered();
+    int[] complete = delivered.completeGroups();
+    long rowsSkipped = 0;
+    if (grouping == Grouping.BUNDLE) {
+      for (InputSplit split : input.splits()) {
+        if (Arrays.binarySearch(complete, split.index()) >= 0) {
+          rowsSkipped += split.liveRows();
+        }
+      }
+    }
+    return new RunIdentity(runId, fingerprint,
+        new Resume(complete, rowsSkipped, delivered.partialGroups(), delivered.messagesToResend()));
+  }
+}

@@ -1,0 +1,319 @@
+package io.predictionrelay.run;
+
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.TableColumns;
+import io.predictionrelay.input.TableSnapshot;
+import io.predictionrelay.kafka.KafkaClientConfig;
+import io.predictionrelay.kafka.KafkaTopics;
+import io.predictionrelay.kafka.ProducerSettings;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.options.LaunchException;
+import io.predictionrelay.options.MessageOptions;
+import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.storage.FileSystemSetup;
+import io.predictionrelay.transforms.GroupIntoBuckets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.beam.sdk.io.FileSystems;
+
+/**
+ * What a run will do, settled and checked before the pipeline is built: the options, the topic as
+ * the broker describes it, the input as the Parquet footers describe it, the message format, the
+ * bucket count, the producer configuration and the runner's settings. An immutable value, made by
+ * {@link #plan} in one pass of checks in a fixed order; every problem is a {@link LaunchException}
+ * naming the option, file or column, and nothing is written anywhere while planning.
+ */
+public final class RunPlan {
+  /** The topic as the broker described it: its partitions and the largest record batch it takes. */
+  public record Topic(String name, int partitions, int maxMessageBytes) {}
+
+  /** The default rows per bucket is this many times the count cap: about 99.5% full messages. */
+  static final int ROWS_PER_BUCKET_PER_MESSAGE = 200;
+
+  private final PublishOptions options;
+  private final Sink sink;
+  private final Grouping grouping;
+  private final ParquetInput input;
+  private final MessageFormat format;
+  private final int buckets;
+  private final Map<String, Object> producerConfig;
+  private final Topic topic; // null: the sink is files, or the topic is still to be created
+  private final Map<String, String> sparkSettings;
+  private final RunIdentity identity;
+
+  private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
+      MessageFormat format, int buckets, Map<String, Object> producerConfig, Topic topic,
+      Map<String, String> sparkSettings, RunIdentity identity) {
+    this.options = options;
+    this.sink = sink;
+    this.grouping = grouping;
+    this.input = input;
+    this.format = format;
+    this.buckets = buckets;
+    this.producerConfig = Map.copyOf(producerConfig);
+    this.topic = topic;
+    this.sparkSettings = Map.copyOf(sparkSettings);
+    this.identity = identity;
+  }
+
+  /**
+   * Checks, in order, the options alone, the Kafka client properties ({@code --kafkaConfigFile} under
+   * {@code --producerConfig}), the Kafka cluster and topic and the user's right to write it (for the
+   * Kafka sink; a missing topic is left to {@link io.predictionrelay.PublishPredictions#prepare} to create), then the
+   * input's footers, and settles the rest. Reads only.
+   */
+  public static RunPlan plan(PublishOptions options) {
+    Sink sink = parse(Sink.class, "sink", options.getSink());
+    Grouping grouping = parse(Grouping.class, "grouping", options.getGrouping());
+    MessageOptions.check(options);
+    if (options.getMaxMessagesPerSecond() < 0 || options.getMaxBytesPerSecond() < 0) {
+      throw new LaunchException("--maxMessagesPerSecond and --maxBytesPerSecond must be 0 (no limit) or positive");
+    }
+    if (options.getPublishers() < 0) {
+      throw new LaunchException("--publishers=" + options.getPublishers() + ": must be 0 (derive) or positive");
+    }
+    if (options.getNumBuckets() < 0) {
+      throw new LaunchException("--numBuckets=" + options.getNumBuckets() + ": must be 0 (derive) or positive");
+    }
+    if (options.getRowsPerBucket() < 0) {
+      throw new LaunchException(
+          "--rowsPerBucket=" + options.getRowsPerBucket() + ": must be 0 (default) or positive");
+    }
+
+    Map<String, Object> producerConfig = Map.of();
+    Optional<Topic> topic = Optional.empty();
+    if (sink == Sink.KAFKA) {
+      if (options.getTopic() == null || options.getTopic().isBlank()) {
+        throw new LaunchException("--topic is empty");
+      }
+      ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
+      Map<String, String> fromFile = KafkaClientConfig.load(options.getKafkaConfigFile());
+      producerConfig =
+          ProducerSettings.resolve(options.getProducerConfig(), fromFile, options.getMaxMessageBytes());
+      topic = inspectTopic(options, producerConfig);
+    }
+
+    // Before file systems are registered: they are registered from these options (on workers too).
+    try {
+      List<String> paths = new ArrayList<>(List.of(options.getInput().split(",")));
+      paths.add(options.getDeadLetterDir());
+      paths.add(options.getOutputDir());
+      FileSystemSetup.configure(options, paths.stream().map(String::trim).toArray(String[]::new));
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(e.getMessage(), e);
+    }
+    FileSystems.setDefaultPipelineOptions(options);
+    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
+    MessageFormat format = MessageOptions.format(options, input.schema());
+    int smallest = new PredictionJson(format).smallestMessageSize();
+    if (options.getMaxMessageBytes() < smallest) {
+      throw new LaunchException(
+          "--maxMessageBytes=" + options.getMaxMessageBytes() + " is below the smallest possible"
+              + " message of this schema (" + smallest + " bytes for one prediction)");
+    }
+    int rowsPerBucket =
+        options.getRowsPerBucket() > 0
+            ? options.getRowsPerBucket()
+            : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
+    int buckets =
+        options.getNumBuckets() > 0
+            ? options.getNumBuckets()
+            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
+    String fingerprint = RunIdentity.fingerprint(input, options, grouping, buckets, format);
+    RunIdentity identity = options.getResume() == null
+        ? RunIdentity.newRun(fingerprint)
+        : RunIdentity.resume(options, sink, grouping, producerConfig, topic.isPresent(), input, fingerprint);
+    RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
+        RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
+    return topic.map(plan::withTopic).orElse(plan);
+  }
+
+  private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      StringBuilder expected = new StringBuilder();
+      for (E constant : type.getEnumConstants()) {
+        expected.append(expected.length() == 0 ? "'" : " or '")
+            .append(constant.name().toLowerCase(Locale.ROOT)).append('\'');
+      }
+      throw new LaunchException("--" + option + "=" + value + ": expected " + expected);
+    }
+  }
+
+  /**
+   * Connects to the cluster (store files, login, TLS) and describes the topic, if it exists, and
+   * checks the user may write it; refuses a missing one it may not create (asking the broker, which
+   * creates nothing). WRITE on a topic still to be created is checked once it is.
+   */
+  private static Optional<Topic> inspectTopic(PublishOptions options, Map<String, Object> producerConfig) {
+    try (KafkaTopics topics = connect(options, producerConfig)) {
+      Optional<Integer> partitions = topics.describeTopic(options.getTopic());
+      if (partitions.isEmpty()) {
+        if (!options.getCreateTopic()) {
+          throw new LaunchException("--topic " + options.getTopic() + " does not exist on "
+              + options.getBootstrapServers() + " and --createTopic=false");
+        }
+        topics.checkCanCreate(options.getTopic(), options.getPartitions(), options.getReplicationFactor());
+        return Optional.empty();
+      }
+      topics.checkCanWrite(options.getTopic());
+      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
+      return Optional.of(new Topic(options.getTopic(), partitions.get(), limit));
+    }
+  }
+
+  public static KafkaTopics connect(PublishOptions options, Map<String, Object> producerConfig) {
+    return KafkaTopics.connect(options.getBootstrapServers(), producerConfig,
+        Duration.ofSeconds(options.getBrokerTimeoutSeconds()));
+  }
+
+  /**
+   * The plan once the topic is known: the producer's batches fitted to the topic's limit (a larger
+   * batch the broker refuses is split by the producer into batches just as large, KAFKA-8350).
+   */
+  public RunPlan withTopic(Topic topic) {
+    Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
+    ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
+    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity);
+  }
+
+  /** True when the run publishes to a topic that does not exist yet (and may be created). */
+  public boolean topicMissing() {
+    return sink == Sink.KAFKA && topic == null;
+  }
+
+  public PublishOptions options() {
+    return options;
+  }
+
+  public Sink sink() {
+    return sink;
+  }
+
+  public Grouping grouping() {
+    return grouping;
+  }
+
+  public ParquetInput input() {
+    return input;
+  }
+
+  /** The format of every message. */
+  public MessageFormat format() {
+    return format;
+  }
+
+  public int buckets() {
+    return buckets;
+  }
+
+  /** The topic, once it exists; empty for the files sink. */
+  public Optional<Topic> topic() {
+    return Optional.ofNullable(topic);
+  }
+
+  /** The topic's partition count (0 for the files sink). */
+  public int topicPartitions() {
+    return topic == null ? 0 : topic.partitions();
+  }
+
+  public Map<String, Object> producerConfig() {
+    return producerConfig;
+  }
+
+  /**
+   * Writers that can publish at once, among which {@code --maxMessagesPerSecond} and
+   * {@code --maxBytesPerSecond} are shared out: {@code --publishers}, or as the runner tells.
+   */
+  public int publishers() {
+    return options.getPublishers() > 0
+        ? options.getPublishers()
+        : RunnerDefaults.concurrentWriters(options, sparkSettings);
+  }
+
+  /** The run's id and fingerprint, and what a resumed run skips. */
+  public RunIdentity identity() {
+    return identity;
+  }
+
+  /** The Spark settings derived for this run (empty when not on Spark); given settings win. */
+  public Map<String, String> sparkSettings() {
+    return sparkSettings;
+  }
+
+  /** The effective configuration, printed once at start; secrets masked. */
+  public String describe() {
+    StringBuilder s = new StringBuilder();
+    s.append("input:        ").append(input.files().size()).append(" file(s) matching ")
+        .append(options.getInput()).append(", ").append(input.totalRows()).append(" rows in ")
+        .append(input.splits().size()).append(" row groups, ")
+        .append(input.schema().classCount()).append(" class columns\n");
+    if (!input.snapshot().isEmpty()) {
+      s.append("snapshot:     ").append(input.snapshot()).append('\n');
+    }
+    if (input.deletedRows() > 0) {
+      s.append("deleted:      ").append(input.deletedRows())
+          .append(" rows of the files are deleted by the table (deletion vectors, delete files): not read\n");
+    }
+    s.append("columns:      ").append(input.schema().summary()).append('\n');
+    if (!input.ignoredColumns().isEmpty()) {
+      s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
+    }
+    if (!input.absentColumns().isEmpty()) {
+      s.append("absent:       ");
+      input.absentColumns().forEach((column, files) -> s.append(column).append(" from ").append(files)
+          .append(" of ").append(input.files().size()).append(" files, "));
+      s.append("read as null there (files older than the column)\n");
+    }
+    s.append("runner:       ").append(options.getRunner().getSimpleName());
+    if (RunnerDefaults.isSparkRunner(options)) {
+      s.append(", ").append(RunnerDefaults.sparkPartitions(sparkSettings))
+          .append(" Spark partitions (spark.default.parallelism)");
+    }
+    s.append('\n');
+    if (grouping == Grouping.BUCKET) {
+      s.append("buckets:      ").append(buckets).append(" (about ")
+          .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+    } else {
+      s.append("grouping:     consecutive rows of each row group, no shuffle\n");
+    }
+    s.append("messages:     at most ").append(options.getMaxPredictionsPerMessage())
+        .append(" predictions and ").append(options.getMaxMessageBytes()).append(" bytes, ")
+        .append(format).append('\n');
+    if (sink == Sink.KAFKA) {
+      s.append("kafka:        topic ").append(options.getTopic()).append(" (").append(topicPartitions())
+          .append(" partitions) at ").append(options.getBootstrapServers()).append('\n');
+      s.append("producer:     ").append(ProducerSettings.describe(producerConfig)).append('\n');
+    } else {
+      s.append("files:        ").append(options.getOutputDir()).append('\n');
+    }
+    s.append("dead letters: ").append(options.getDeadLetterDir()).append('\n');
+    if (options.getMaxMessagesPerSecond() > 0 || options.getMaxBytesPerSecond() > 0) {
+      s.append("throttle:     ")
+          .append(options.getMaxMessagesPerSecond() > 0 ? options.getMaxMessagesPerSecond() + " messages/s " : "")
+          .append(options.getMaxBytesPerSecond() > 0 ? options.getMaxBytesPerSecond() + " bytes/s " : "")
+          .append("in all, shared by ").append(publishers()).append(" writers\n");
+    }
+    s.append("run:          ").append(identity.runId()).append(" (input fingerprint ")
+        .append(identity.fingerprint()).append(')');
+    if (sink == Sink.KAFKA) {
+      s.append(", run records on ").append(RunIdentity.runsTopic(options));
+    }
+    if (identity.resumed()) {
+      RunIdentity.Resume resume = identity.resume();
+      s.append("\nresume:       ").append(resume.completeGroups().length).append(' ')
+          .append(grouping == Grouping.BUCKET ? "buckets" : "row groups").append(" arrived whole and are skipped")
+          .append(resume.rowsSkipped() > 0 ? " (" + resume.rowsSkipped() + " rows not read)" : "")
+          .append("; ").append(resume.partialGroups()).append(" arrived in part and are sent again whole (")
+          .append(resume.messagesToResend()).append(" of their messages already there will arrive twice)");
+    }
+    return s.toString();
+  }
+}

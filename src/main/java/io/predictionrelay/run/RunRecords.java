@@ -1,0 +1,82 @@
+package io.predictionrelay.run;
+
+import io.predictionrelay.kafka.ProducerSettings;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The records a run writes to its control topic ({@link RunPlan#runsTopic}), keyed by run id: one
+ * when it starts (with the input fingerprint a resume is checked against), and one when it ends,
+ * {@code completed} with its counts or {@code failed} with why, so that consumers can wait for a
+ * run to be complete instead of guessing. The files sink writes none.
+ */
+public final class RunRecords {
+  private final RunPlan plan;
+  private final RunLedger ledger;
+  private final Instant startedAt;
+
+  private RunRecords(RunPlan plan, RunLedger ledger, Instant startedAt) {
+    this.plan = plan;
+    this.ledger = ledger;
+    this.startedAt = startedAt;
+  }
+
+  public static RunRecords of(RunPlan plan, Instant startedAt) {
+    RunLedger ledger = plan.sink() == Sink.KAFKA
+        ? new RunLedger(plan.options().getBootstrapServers(), plan.producerConfig())
+        : null;
+    return new RunRecords(plan, ledger, startedAt);
+  }
+
+  public void started() {
+    write(record("started"));
+  }
+
+  public void completed(RunSummary summary) {
+    Map<String, Object> record = record(summary.reconciles() ? "completed" : "failed");
+    record.put("ended_at", Instant.now().toString());
+    record.put("counts", summary.countsAsMap());
+    if (!summary.reconciles()) {
+      record.put("error", "counts do not reconcile");
+    }
+    write(record);
+  }
+
+  /** Writes the failure record if the broker still takes it; a run that failed for want of a broker cannot. */
+  public void failed(RuntimeException failure) {
+    Map<String, Object> record = record("failed");
+    record.put("ended_at", Instant.now().toString());
+    String message = String.valueOf(failure.getMessage());
+    record.put("error", failure.getClass().getSimpleName() + ": "
+        + ProducerSettings.redact(message.lines().findFirst().orElse(""), plan.producerConfig()));
+    try {
+      write(record);
+    } catch (RuntimeException unwritten) {
+      System.err.println("warning: the failure record of run " + plan.identity().runId() + " could not be written: "
+          + unwritten.getMessage());
+    }
+  }
+
+  private Map<String, Object> record(String status) {
+    Map<String, Object> record = new LinkedHashMap<>();
+    RunIdentity identity = plan.identity();
+    record.put("run_id", identity.runId());
+    record.put("status", status);
+    record.put("topic", plan.options().getTopic());
+    record.put("input", plan.options().getInput());
+    record.put("input_fingerprint", identity.fingerprint());
+    record.put("resumed", identity.resumed());
+    record.put("grouping", plan.grouping().name().toLowerCase(java.util.Locale.ROOT));
+    record.put("buckets", plan.buckets());
+    record.put("started_at", startedAt.toString());
+    record.put("started_at_millis", startedAt.toEpochMilli());
+    return record;
+  }
+
+  private void write(Map<String, Object> record) {
+    if (ledger != null) {
+      ledger.write(RunIdentity.runsTopic(plan.options()), plan.identity().runId(), record);
+    }
+  }
+}

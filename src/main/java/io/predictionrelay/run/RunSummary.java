@@ -1,0 +1,224 @@
+package io.predictionrelay.run;
+
+import io.predictionrelay.model.DeadLetter;
+import io.predictionrelay.model.RunMetrics;
+import io.predictionrelay.model.RunMetrics.PartitionTraffic;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.DistributionResult;
+
+/**
+ * The counts of a finished run, read from Beam's metrics, whether they reconcile (every row the
+ * footers announce was read, and every row read was published or dead-lettered), and how the data
+ * moved: bucket sizes, predictions per message, full messages, and traffic per Kafka partition.
+ */
+public final class RunSummary {
+  private final long expectedRows;
+  private final long rowsSkipped;
+  private final int topicPartitions;
+  private final RunCounts counts;
+
+  RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts) {
+    this.expectedRows = expectedRows;
+    this.rowsSkipped = rowsSkipped;
+    this.topicPartitions = topicPartitions;
+    this.counts = counts;
+  }
+
+  /** The committed counts of a finished pipeline built from {@code plan}. */
+  public static RunSummary of(PipelineResult result, RunPlan plan) {
+    RunIdentity.Resume resume = plan.identity().resume();
+    return new RunSummary(plan.input().totalRows(), resume == null ? 0 : resume.rowsSkipped(),
+        plan.topicPartitions(), RunCounts.committed(result));
+  }
+
+  /** Rows of input splits a resumed run did not read: every message of those splits had arrived. */
+  public long rowsSkipped() {
+    return rowsSkipped;
+  }
+
+  /** Predictions a resumed run read but did not send: every message of their bucket had arrived. */
+  public long predictionsSkipped() {
+    return counter(RunMetrics.PREDICTIONS_SKIPPED);
+  }
+
+  /** The counts this summary was read from. */
+  RunCounts counts() {
+    return counts;
+  }
+
+  private long counter(String name) {
+    return counts.counter(name);
+  }
+
+  public long expectedRows() {
+    return expectedRows;
+  }
+
+  public long rowsRead() {
+    return counter(RunMetrics.ROWS_READ);
+  }
+
+  public Map<DeadLetter.Reason, Long> deadLetters() {
+    Map<DeadLetter.Reason, Long> byReason = new EnumMap<>(DeadLetter.Reason.class);
+    for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+      byReason.put(reason, counter(RunMetrics.deadLetters(reason)));
+    }
+    return byReason;
+  }
+
+  public long deadLettered() {
+    return deadLetters().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  public long messages() {
+    return counter(RunMetrics.MESSAGES);
+  }
+
+  public long predictions() {
+    return counter(RunMetrics.PREDICTIONS);
+  }
+
+  public long bytes() {
+    return counter(RunMetrics.BYTES);
+  }
+
+  public DistributionResult predictionsPerMessage() {
+    return counts.distribution(RunMetrics.PREDICTIONS_PER_MESSAGE);
+  }
+
+  /** Rows whose id an earlier row already had: published as they are, counted here. */
+  public long repeatedIds() {
+    return counter(RunMetrics.REPEATED_IDS);
+  }
+
+  /** Rows per bucket (bucketed grouping only). */
+  public DistributionResult bucketRows() {
+    return counts.distribution(RunMetrics.BUCKET_ROWS);
+  }
+
+  /** The share of messages that are full (by count, or by bytes), bucketed grouping only. */
+  public double fullMessageShare() {
+    long full = counter(RunMetrics.FULL_MESSAGES);
+    return messages() == 0 ? 0 : (double) full / messages();
+  }
+
+  /** Buckets per size bin: the lowest size of each 2%-wide bin, and how many buckets fell in it. */
+  public Map<Long, Long> bucketSizeHistogram() {
+    Map<Long, Long> histogram = new TreeMap<>();
+    counts.countersStartingWith(RunMetrics.BUCKET_ROWS_BIN).forEach((bin, count) -> {
+      if (count > 0) {
+        histogram.merge(RunMetrics.binStart(Integer.parseInt(bin)), count, Long::sum);
+      }
+    });
+    return histogram;
+  }
+
+  /** The bucket size at quantile q, to within the 2% of a bin: the start of the bin it falls in. */
+  public long bucketRowsQuantile(double q) {
+    Map<Long, Long> histogram = bucketSizeHistogram();
+    long total = histogram.values().stream().mapToLong(Long::longValue).sum();
+    long seen = 0;
+    for (Map.Entry<Long, Long> bin : histogram.entrySet()) {
+      seen += bin.getValue();
+      if (seen >= Math.ceil(q * total)) {
+        return bin.getKey();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Messages, predictions and bytes each partition of the topic acknowledged, for every partition,
+   * those that got nothing too. Empty for the files sink.
+   */
+  public Map<Integer, Map<String, Long>> perPartition() {
+    Map<Integer, Map<String, Long>> partitions = new TreeMap<>();
+    for (int p = 0; p < topicPartitions; p++) {
+      Map<String, Long> traffic = new LinkedHashMap<>();
+      for (PartitionTraffic what : PartitionTraffic.values()) {
+        traffic.put(what.name().toLowerCase(java.util.Locale.ROOT), counter(what.counterName(p)));
+      }
+      partitions.put(p, traffic);
+    }
+    return partitions;
+  }
+
+  /** The counts, as the run report and the run record carry them. */
+  public Map<String, Object> countsAsMap() {
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("rowsInFooters", expectedRows);
+    counts.put("rowsSkipped", rowsSkipped);
+    counts.put("rowsRead", rowsRead());
+    counts.put("predictionsPublished", predictions());
+    counts.put("predictionsSkipped", predictionsSkipped());
+    counts.put("rowsDeadLettered", deadLettered());
+    counts.put("deadLettersByReason", deadLetters());
+    counts.put("repeatedIds", repeatedIds());
+    counts.put("messagesPublished", messages());
+    counts.put("bytesPublished", bytes());
+    counts.put("reconciles", reconciles());
+    return counts;
+  }
+
+  /**
+   * Rows in the footers = rows read (+ rows of splits skipped on resume), and rows read =
+   * predictions published + rows dead-lettered (+ predictions skipped on resume).
+   */
+  public boolean reconciles() {
+    return rowsRead() + rowsSkipped == expectedRows
+        && rowsRead() == predictions() + deadLettered() + predictionsSkipped();
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("run summary\n");
+    s.append(String.format("  rows in input footers   %,d%n", expectedRows));
+    if (rowsSkipped > 0) {
+      s.append(String.format("  rows skipped (delivered) %,d (their splits arrived whole in the resumed run)%n", rowsSkipped));
+    }
+    s.append(String.format("  rows read               %,d%n", rowsRead()));
+    s.append(String.format("  predictions published   %,d%n", predictions()));
+    if (predictionsSkipped() > 0) {
+      s.append(String.format("  predictions skipped     %,d (already delivered: their buckets arrived whole)%n",
+          predictionsSkipped()));
+    }
+    s.append(String.format("  rows dead-lettered      %,d%n", deadLettered()));
+    deadLetters().forEach((reason, count) -> {
+      if (count > 0) {
+        s.append(String.format("    %-22s%,d%n", reason, count));
+      }
+    });
+    if (repeatedIds() > 0) {
+      s.append(String.format("  repeated id_client      %,d (published as they are)%n", repeatedIds()));
+    }
+    s.append(String.format("  messages published      %,d%n", messages()));
+    s.append(String.format("  bytes published         %,d%n", bytes()));
+    DistributionResult perMessage = predictionsPerMessage();
+    if (perMessage.getCount() > 0) {
+      s.append(String.format("  predictions per message min %d, mean %.2f, max %d%n",
+          perMessage.getMin(), perMessage.getMean(), perMessage.getMax()));
+    }
+    DistributionResult buckets = bucketRows();
+    if (buckets.getCount() > 0) {
+      s.append(String.format("  full messages           %.2f%%%n", 100 * fullMessageShare()));
+      s.append(String.format("  rows per bucket         %,d buckets: min %,d, p50 ~%,d, p99 ~%,d, max %,d%n",
+          buckets.getCount(), buckets.getMin(), bucketRowsQuantile(0.5), bucketRowsQuantile(0.99), buckets.getMax()));
+    }
+    perPartition().forEach((p, traffic) -> s.append(String.format(
+        "  partition %-3d           %,d messages, %,d predictions, %,d bytes%n",
+        p, traffic.get("messages"), traffic.get("predictions"), traffic.get("bytes"))));
+    if (reconciles()) {
+      s.append("  counts reconcile: read = published + dead-lettered"
+          + (rowsSkipped + predictionsSkipped() > 0 ? " + skipped" : ""));
+    } else {
+      s.append(String.format("  COUNTS DO NOT RECONCILE: footers %,d, read %,d, skipped rows %,d,"
+              + " published + dead-lettered + skipped predictions %,d",
+          expectedRows, rowsRead(), rowsSkipped, predictions() + deadLettered() + predictionsSkipped()));
+    }
+    return s.toString();
+  }
+}
