@@ -13,6 +13,7 @@ import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.testing.SecuredKafkaExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,23 @@ class SecuredKafkaIT {
     try (KafkaTopics topics = KafkaTopics.connect(KAFKA.bootstrapServers(), writerSettings(), TIMEOUT)) {
       topics.ensureTopic(topic, true, 2, 1);
     }
+  }
+
+  /** The key stores that hold private keys, and their directory, are readable by their owner alone. */
+  @Test
+  void privateKeysAreTheOwnersOnly() throws Exception {
+    Path tls = KAFKA.broker().truststore().getParent();
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tls)));
+    List<String> keyStores = new ArrayList<>();
+    try (var files = Files.list(tls)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".p12")).sorted().toList()) {
+        if (!file.equals(KAFKA.broker().truststore())) {
+          keyStores.add(file.getFileName().toString());
+          assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
+        }
+      }
+    }
+    assertEquals(List.of("broker.p12", "ca.p12", WRITER + ".p12"), keyStores);
   }
 
   @Test

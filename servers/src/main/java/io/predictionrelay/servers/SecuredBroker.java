@@ -114,7 +114,8 @@ final class SecuredBroker {
    * A CA, the broker's key pair and its certificate signed by the CA for 127.0.0.1 and localhost (so
    * clients' host name verification passes), in a PKCS12 keystore; the writer's client certificate,
    * signed by the same CA; the CA alone in the clients' truststore. Made once per directory, the
-   * truststore last, so its presence means all is there.
+   * truststore last, so its presence means all is there. The directory and the key stores holding
+   * private keys (the CA's, the broker's, the writer's) are the owner's only, as the credentials are.
    */
   void makeCertificates(Path log) throws IOException, InterruptedException {
     if (Files.exists(truststore()) && Files.exists(clientKeystore())) {
@@ -129,6 +130,7 @@ final class SecuredBroker {
       }
     }
     Files.createDirectories(tls);
+    setPermissions(tls, "rwx------");
     String ca = tls.resolve("ca.p12").toString();
     String csr = tls.resolve("broker.csr").toString();
     String signed = tls.resolve("broker.crt").toString();
@@ -163,6 +165,14 @@ final class SecuredBroker {
     keytool(log, "-importcert", "-alias", "writer", "-file", clientSigned, "-keystore", client, "-storepass:env", "CS");
     keytool(log, "-importcert", "-noprompt", "-alias", "ca", "-file", caCert,
         "-keystore", truststore().toString(), "-storetype", "PKCS12", "-storepass:env", "TS");
+    for (Path keys : privateKeyStores()) {
+      setPermissions(keys, "rw-------");
+    }
+  }
+
+  /** The key stores that hold private keys: the CA's, the broker's and the writer's. */
+  List<Path> privateKeyStores() {
+    return List.of(tls().resolve("ca.p12"), keystore(), clientKeystore());
   }
 
   private void keytool(Path log, String... args) throws IOException, InterruptedException {
@@ -241,8 +251,12 @@ final class SecuredBroker {
     if (!Files.exists(file)) {
       Files.createFile(file);
     }
+    setPermissions(file, "rw-------");
+  }
+
+  private static void setPermissions(Path path, String permissions) throws IOException {
     try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
     } catch (UnsupportedOperationException notPosix) {
       // Windows: the directory's ACLs apply
     }
