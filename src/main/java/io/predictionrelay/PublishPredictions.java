@@ -92,8 +92,14 @@ public final class PublishPredictions {
     return run(prepare(options));
   }
 
-  /** Runs a prepared plan: builds its pipeline and executes it. */
+  /**
+   * Runs a prepared plan: builds its pipeline and executes it. A resumed run that an earlier
+   * attempt completed sends nothing, writes no record, and says so ({@link RunSummary#nothingToSend}).
+   */
   public static RunSummary run(RunPlan plan) {
+    if (plan.identity().resumed() && plan.identity().resume().completed()) {
+      return RunSummary.nothingToSend(plan);
+    }
     Pipeline pipeline = Pipeline.create(plan.options());
     publish(buildMessages(pipeline, plan), plan);
     return execute(pipeline, plan);

@@ -289,6 +289,65 @@ class OperationsIT {
   }
 
   @Test
+  void aCompletedRunResumedSendsNothingAndSaysSo() throws Exception {
+    String topic = "ops-completed";
+    RunSummary first = PublishPredictions.run(options(args(topic)));
+    assertTrue(first.reconciles(), first.toString());
+    String runId = runRecords(topic).get(0).get("run_id").asText();
+    long messages = consume(topic).size();
+
+    RunSummary again = PublishPredictions.run(options(args(topic, "--resume=" + runId)));
+    assertTrue(again.wasNothingToSend() && again.reconciles(), again.toString());
+    assertEquals(1, again.toString().lines().count(), again.toString());
+    assertTrue(again.toString().startsWith("nothing to send: run " + runId + " completed at "), again.toString());
+    assertEquals(messages, consume(topic).size(), "nothing sent");
+    assertEquals(List.of("started", "completed"), runRecords(topic).stream().map(r -> r.get("status").asText()).toList());
+  }
+
+  /**
+   * A run's third attempt skips what its first attempt delivered, although the second attempt
+   * started after those messages: a resume reads the topic from the run's first start. The
+   * attempts are written here as a run writes them (start and failure records; a whole bucket's
+   * messages under the run id), so that the chain is exact without killing three JVMs.
+   */
+  @Test
+  void aResumeSeesWhatEveryEarlierAttemptDelivered() throws Exception {
+    String topic = "ops-chain";
+    String fingerprint = PublishPredictions.prepare(options(args(topic))).identity().fingerprint();
+    String runId = "20261202-000000-0c4a1a1e";
+    RunLedger ledger = new RunLedger(KAFKA.bootstrapServers(), Map.of());
+    long firstStart = System.currentTimeMillis() - 60_000;
+    ledger.write(topic + ".runs", runId, attempt(runId, "started", fingerprint, firstStart));
+    Map<String, Object> producer = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+    try (var send = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(producer,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (int chunk = 0; chunk < 2; chunk++) { // bucket 3, whole: chunks 0 and 1, the last marked
+        var record = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>(topic,
+            MessageId.ofBucket(3, chunk).toString().getBytes(StandardCharsets.UTF_8), "[]".getBytes(StandardCharsets.UTF_8));
+        record.headers().add(PublishToKafka.RUN_ID_HEADER, runId.getBytes(StandardCharsets.UTF_8));
+        if (chunk == 1) {
+          record.headers().add(PublishToKafka.LAST_HEADER, new byte[0]);
+        }
+        send.send(record).get();
+      }
+    }
+    ledger.write(topic + ".runs", runId, attempt(runId, "failed", fingerprint, firstStart));
+    long secondStart = System.currentTimeMillis() + 1_000; // after every message of the first attempt
+    ledger.write(topic + ".runs", runId, attempt(runId, "started", fingerprint, secondStart));
+    ledger.write(topic + ".runs", runId, attempt(runId, "failed", fingerprint, secondStart));
+
+    var identity = PublishPredictions.prepare(options(args(topic, "--resume=" + runId))).identity();
+    assertEquals(3, identity.attempt());
+    assertEquals(List.of(3), java.util.Arrays.stream(identity.resume().completeGroups()).boxed().toList());
+  }
+
+  private static Map<String, Object> attempt(String runId, String status, String fingerprint, long startedAt) {
+    return Map.of("run_id", runId, "status", status, "input_fingerprint", fingerprint,
+        "started_at_millis", startedAt, "started_at", java.time.Instant.ofEpochMilli(startedAt).toString());
+  }
+
+  @Test
   void aResumeOfAnotherInputIsRefused() throws Exception {
     String topic = "ops-changed";
     RunSummary summary = PublishPredictions.run(options(args(topic)));

@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,10 +27,23 @@ import java.util.Map;
 public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume resume) {
 
   /**
-   * What a resumed run skips: the buckets (or input splits) whose every message arrived. Rows of
-   * complete splits are not even read; rows of complete buckets are dropped before the shuffle.
+   * What a resumed run skips: the buckets (or input splits) whose every message arrived, in any of
+   * its earlier attempts. Rows of complete splits are not even read; rows of complete buckets are
+   * dropped before the shuffle. {@code attempt} numbers this attempt (the first run is 1);
+   * {@code completedAt} is when an earlier attempt completed the run, else null: then there is
+   * nothing to send.
    */
-  public record Resume(int[] completeGroups, long rowsSkipped, int partialGroups, long messagesToResend) {}
+  public record Resume(int[] completeGroups, long rowsSkipped, int partialGroups, long messagesToResend,
+      int attempt, String completedAt) {
+    public boolean completed() {
+      return completedAt != null;
+    }
+  }
+
+  /** Which attempt of the run this is: 1 for a new run. */
+  public int attempt() {
+    return resumed() ? resume.attempt() : 1;
+  }
 
   public boolean resumed() {
     return resume != null;
@@ -72,7 +86,9 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
 
   /**
    * The identity of a resumed run: checks the run exists and its input is the same, then reads
-   * which of its buckets (or splits) arrived whole.
+   * which of its buckets (or splits) arrived whole, in every attempt since the run first started
+   * (each attempt writes its own start record; messages of all of them carry the run id). A run
+   * whose latest record says it completed has nothing left to send.
    */
   static RunIdentity resume(PublishOptions options, Sink sink, Grouping grouping,
       Map<String, Object> producerConfig, boolean topicExists, ParquetInput input, String fingerprint) {
@@ -82,16 +98,26 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
     }
     RunLedger ledger = new RunLedger(options.getBootstrapServers(), producerConfig);
     String runsTopic = runsTopic(options);
-    JsonNode record = ledger.latestRecord(runsTopic, runId).orElseThrow(() ->
-        new LaunchException("--resume=" + runId + ": no run " + runId + " in the run records of " + runsTopic));
+    List<JsonNode> records = ledger.records(runsTopic, runId);
+    if (records.isEmpty()) {
+      throw new LaunchException("--resume=" + runId + ": no run " + runId + " in the run records of " + runsTopic);
+    }
+    JsonNode record = records.get(records.size() - 1);
+    int attempt = 1 + (int) records.stream().filter(r -> "started".equals(r.path("status").asText())).count();
+    long firstStarted = records.stream().mapToLong(r -> r.path("started_at_millis").asLong(Long.MAX_VALUE))
+        .min().orElse(0);
     String before = record.path("input_fingerprint").asText();
     if (!before.equals(fingerprint)) {
       throw new LaunchException("--resume=" + runId + ": the input or the options that shape its messages"
           + " changed since that run (fingerprint " + before + ", now " + fingerprint
           + "): resume with the same input and options, or start a new run");
     }
+    if ("completed".equals(record.path("status").asText())) {
+      return new RunIdentity(runId, fingerprint, new Resume(new int[0], input.totalRows(), 0, 0, attempt,
+          record.path("ended_at").asText(record.path("started_at").asText())));
+    }
     RunLedger.Delivered delivered = topicExists
-        ? ledger.delivered(options.getTopic(), runId, record.path("started_at_millis").asLong(0),
+        ? ledger.delivered(options.getTopic(), runId, firstStarted == Long.MAX_VALUE ? 0 : firstStarted,
             PublishToKafka.RUN_ID_HEADER, PublishToKafka.LAST_HEADER)
         : new RunLedger.Delivered();
     int[] complete = delivered.completeGroups();
@@ -104,6 +130,6 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
       }
     }
     return new RunIdentity(runId, fingerprint,
-        new Resume(complete, rowsSkipped, delivered.partialGroups(), delivered.messagesToResend()));
+        new Resume(complete, rowsSkipped, delivered.partialGroups(), delivered.messagesToResend(), attempt, null));
   }
 }

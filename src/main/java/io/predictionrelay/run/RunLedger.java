@@ -66,18 +66,24 @@ public final class RunLedger {
 
   /** The latest record of a run on the control topic, if there is one. */
   public Optional<JsonNode> latestRecord(String runsTopic, String runId) {
-    JsonNode[] latest = {null};
+    List<JsonNode> records = records(runsTopic, runId);
+    return records.isEmpty() ? Optional.empty() : Optional.of(records.get(records.size() - 1));
+  }
+
+  /** Every record of a run on the control topic, oldest first: each attempt's start and end. */
+  public List<JsonNode> records(String runsTopic, String runId) {
+    List<JsonNode> records = new java.util.ArrayList<>();
     byte[] key = runId.getBytes(StandardCharsets.UTF_8);
     readAll(runsTopic, null, record -> {
       if (record.key() != null && Arrays.equals(record.key(), key)) {
         try {
-          latest[0] = JSON.readTree(record.value());
+          records.add(JSON.readTree(record.value()));
         } catch (java.io.IOException notARunRecord) {
           // another writer's record under the same key: not ours to read
         }
       }
     });
-    return Optional.ofNullable(latest[0]);
+    return records;
   }
 
   /** What one run delivered to a topic, by bucket or split. */

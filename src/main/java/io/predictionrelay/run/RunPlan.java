@@ -306,9 +306,13 @@ public final class RunPlan {
     if (sink == Sink.KAFKA) {
       s.append(", run records on ").append(RunIdentity.runsTopic(options));
     }
-    if (identity.resumed()) {
+    if (identity.resumed() && identity.resume().completed()) {
+      s.append("\nresume:       attempt ").append(identity.attempt()).append(": the run completed at ")
+          .append(identity.resume().completedAt()).append(", nothing to send");
+    } else if (identity.resumed()) {
       RunIdentity.Resume resume = identity.resume();
-      s.append("\nresume:       ").append(resume.completeGroups().length).append(' ')
+      s.append("\nresume:       attempt ").append(identity.attempt()).append(", ")
+          .append(resume.completeGroups().length).append(' ')
           .append(grouping == Grouping.BUCKET ? "buckets" : "row groups").append(" arrived whole and are skipped")
           .append(resume.rowsSkipped() > 0 ? " (" + resume.rowsSkipped() + " rows not read)" : "")
           .append("; ").append(resume.partialGroups()).append(" arrived in part and are sent again whole (")

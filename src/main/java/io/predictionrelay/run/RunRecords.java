@@ -67,6 +67,7 @@ public final class RunRecords {
     record.put("input", plan.options().getInput());
     record.put("input_fingerprint", identity.fingerprint());
     record.put("resumed", identity.resumed());
+    record.put("attempt", identity.attempt());
     record.put("grouping", plan.grouping().name().toLowerCase(java.util.Locale.ROOT));
     record.put("buckets", plan.buckets());
     record.put("started_at", startedAt.toString());

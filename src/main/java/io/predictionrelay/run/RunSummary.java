@@ -20,12 +20,36 @@ public final class RunSummary {
   private final long rowsSkipped;
   private final int topicPartitions;
   private final RunCounts counts;
+  /** Set when the run was resumed after an attempt had completed it: the one line that says so. */
+  private final String nothingToSend;
 
   RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts) {
+    this(expectedRows, rowsSkipped, topicPartitions, counts, null);
+  }
+
+  private RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts,
+      String nothingToSend) {
     this.expectedRows = expectedRows;
     this.rowsSkipped = rowsSkipped;
     this.topicPartitions = topicPartitions;
     this.counts = counts;
+    this.nothingToSend = nothingToSend;
+  }
+
+  /**
+   * A resumed run whose earlier attempt completed it: every row skipped, nothing read or sent; the
+   * counts reconcile, and the summary is one line.
+   */
+  public static RunSummary nothingToSend(RunPlan plan) {
+    RunIdentity identity = plan.identity();
+    return new RunSummary(plan.input().totalRows(), plan.input().totalRows(), plan.topicPartitions(),
+        RunCounts.empty(), "nothing to send: run " + identity.runId() + " completed at "
+            + identity.resume().completedAt() + " (its record on " + RunIdentity.runsTopic(plan.options()) + ")");
+  }
+
+  /** Whether the run was resumed after it had completed: nothing was read or sent. */
+  public boolean wasNothingToSend() {
+    return nothingToSend != null;
   }
 
   /** The committed counts of a finished pipeline built from {@code plan}. */
@@ -175,6 +199,9 @@ public final class RunSummary {
 
   @Override
   public String toString() {
+    if (nothingToSend != null) {
+      return nothingToSend;
+    }
     StringBuilder s = new StringBuilder("run summary\n");
     s.append(String.format("  rows in input footers   %,d%n", expectedRows));
     if (rowsSkipped > 0) {
