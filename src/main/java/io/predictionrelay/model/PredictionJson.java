@@ -27,9 +27,10 @@ import java.util.List;
  * for fewer digits, see {@link MessageFormat#round}), integers as integers, decimals exactly, as
  * the text the prediction carries ({@code BigDecimal.toString} at the column's scale, at any
  * precision, never rounded). Writing goes through {@link JsonBytes} (the bytes of Jackson's
- * generator, 28% faster); reading through Jackson's databind, with every JSON number that has a
- * fraction or exponent read as the exact {@code BigDecimal} it spells (trailing zeros kept), so a
- * decimal comes back as the text it was written as.
+ * generator, 28% faster); reading through Jackson's databind, where a schema with decimal class
+ * columns or extra columns reads every number with a fraction or exponent as the exact
+ * {@code BigDecimal} it spells (trailing zeros kept), so a decimal comes back as the text it was
+ * written as.
  *
  * <p>Sizes: a message of n predictions takes {@code framing + Σ itemSize + separator × (n − 1)}
  * bytes, where an item is what one prediction adds (its object, or its entries in the arrays).
@@ -50,7 +51,7 @@ public final class PredictionJson {
   /** JSON escapes a control character as {@code \\u00XX}: the most bytes one UTF-16 char can need. */
   private static final int MAX_BYTES_PER_ID_CHAR = 6;
 
-  /** Reads numbers with a fraction or exponent as doubles: for tables of only double, float and integer values. */
+  /** Reads numbers with a fraction or exponent as doubles: for schemas of double, float and integer values only. */
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /**
    * Reads numbers with a fraction or exponent as the exact BigDecimal they spell, trailing zeros
