@@ -41,7 +41,8 @@ import static org.apache.spark.sql.functions.to_json;
  * Tables written by Spark's own DataFrameWriter ({@code partitionBy(...).parquet(...)}, with its
  * {@code _SUCCESS} and {@code .crc} files), published by this pipeline on the Spark runner, and
  * compared prediction by prediction with what Spark's {@code to_json(struct(...))} writes for the
- * same rows: float, decimal, int and double class columns, a string and a date partition column.
+ * same rows: float, decimal (10,8 and 38,20: 38 digits, exact), int and double class columns, a string
+ * and a date partition column; the verifier reads the 38-digit decimals back from Kafka.
  */
 class SparkWrittenTablesIT {
   private static final int ROWS = 3_000;
@@ -65,22 +66,31 @@ class SparkWrittenTablesIT {
           .add("class_0", DataTypes.DoubleType, false)
           .add("class_1", DataTypes.FloatType, false)
           .add("class_2", DataTypes.createDecimalType(10, 8), false)
-          .add("class_10", DataTypes.IntegerType, false);
+          .add("class_10", DataTypes.IntegerType, false)
+          .add("class_3", DataTypes.createDecimalType(38, 20), false);
       List<Row> rows = new ArrayList<>();
       for (int i = 0; i < ROWS; i++) {
         rows.add(RowFactory.create("client-" + i, i % 7 == 0 ? null : "v" + (i % 3),
             Date.valueOf(i % 2 == 0 ? "2026-11-18" : "2026-11-19"), i / (double) ROWS,
-            i == 0 ? 0.0259049f : i / 3f / ROWS, new BigDecimal(i).movePointLeft(8).setScale(8), i % 5));
+            i == 0 ? 0.0259049f : i / 3f / ROWS, new BigDecimal(i).movePointLeft(8).setScale(8), i % 5,
+            wide(i)));
       }
       Dataset<Row> table = spark.createDataFrame(rows, schema);
       table.repartition(3).write().partitionBy("dt").parquet(dir.resolve("table").toString());
       for (Row row : table.select(col("id_client"), to_json(struct(col("id_client"), col("model_version"),
-          col("dt"), col("class_0"), col("class_1"), col("class_2"), col("class_10")))).collectAsList()) {
+          col("dt"), col("class_0"), col("class_1"), col("class_2"), col("class_3"), col("class_10"))))
+          .collectAsList()) {
         sparkJson.put(row.getString(0), row.getString(1));
       }
     } finally {
       spark.stop();
     }
+  }
+
+  /** A DECIMAL(38,20) value of up to 38 digits, negative for odd rows; 0 for row 0 (written 0E-20). */
+  private static BigDecimal wide(int i) {
+    return new BigDecimal(String.format("%s%d.%020d", i % 2 == 1 ? "-" : "", i * 100_000_000_000_000L,
+        i * 12_345_678_901L));
   }
 
   @Test
@@ -108,6 +118,12 @@ class SparkWrittenTablesIT {
     assertEquals(sparkJson.get("client-0"), published.get("client-0"));
     assertTrue(published.get("client-0").contains("\"class_1\":0.0259049,\"class_2\":0E-8"), published.get("client-0"));
     assertTrue(published.get("client-1").contains("\"class_2\":1E-8"), published.get("client-1"));
+    assertTrue(published.get("client-0").contains("\"class_3\":0E-20"), published.get("client-0"));
+    assertTrue(published.get("client-2999").contains("\"class_3\":-299900000000000000.00000037024691024099,"),
+        published.get("client-2999"));
+    for (String id : sparkJson.keySet()) { // every row's 38-digit decimal byte for byte
+      assertEquals(wideText(sparkJson.get(id)), wideText(published.get(id)), id);
+    }
     assertEquals(sparkJson.get("client-1500"), published.get("client-1500"));
   }
 
@@ -150,6 +166,12 @@ class SparkWrittenTablesIT {
       ((com.fasterxml.jackson.databind.node.ObjectNode) expected).remove(List.of("model_version", "dt"));
       assertEquals(expected, MAPPER.readTree(e.getValue()), e.getKey());
     }
+  }
+
+  /** The text of class_3 (decimal(38,20)) as written: JsonNode equality would compare it as a double. */
+  private static String wideText(String json) {
+    int start = json.indexOf("\"class_3\":");
+    return json.substring(start, json.indexOf(',', start)); // throws when the field is missing
   }
 
   private static List<String> fieldNames(JsonNode object) {

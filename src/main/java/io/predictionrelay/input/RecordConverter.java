@@ -21,10 +21,11 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Turns an Avro record of a table's published columns into a {@link Prediction} whose values are as
- * messages will carry them (extra columns as JSON tokens, class values rounded when the
- * {@link MessageFormat} asks), or into a {@link DeadLetter} when the row cannot be published: no id,
- * a null or non-finite class value, a value a double cannot carry exactly, or a single prediction
- * larger than the message cap. The pipeline and the verifier share it, so they agree on which rows
+ * messages will carry them (extra columns as JSON tokens, decimal class values as their exact text,
+ * double and float class values rounded when the {@link MessageFormat} asks), or into a
+ * {@link DeadLetter} when the row cannot be published: no id, a null or non-finite class value, an
+ * integer class value a double cannot carry exactly, or a single prediction larger than the
+ * message cap. The pipeline and the verifier share it, so they agree on which rows
  * are publishable and on every value. Not thread-safe.
  */
 public final class RecordConverter {
@@ -36,14 +37,14 @@ public final class RecordConverter {
   }
 
   private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[][] NO_DECIMALS = new byte[0][];
   /** Integers up to this magnitude are exact in a double. */
   private static final long EXACT_INTEGER = 1L << 53;
-  /** Decimals of at most this many digits are exact in a double. */
-  private static final int EXACT_DECIMAL_DIGITS = 15;
 
   private final MessageFormat format;
   private final PredictionSchema schema;
   private final List<ClassColumn> classes;
+  private final int decimalCount;
   private final List<ExtraColumn> extras;
   private final PredictionJson json;
   private final long maxMessageBytes;
@@ -60,6 +61,7 @@ public final class RecordConverter {
     this.format = format;
     this.schema = format.schema();
     this.classes = schema.classes();
+    this.decimalCount = (int) classes.stream().filter(c -> c.type() == PredictionSchema.NumberType.DECIMAL).count();
     this.extras = List.copyOf(extras);
     this.json = new PredictionJson(format);
     this.maxMessageBytes = maxMessageBytes;
@@ -101,6 +103,8 @@ public final class RecordConverter {
     }
     int first = 1 + extras.size();
     double[] values = new double[classes.size()];
+    byte[][] decimals = decimalCount == 0 ? NO_DECIMALS : new byte[decimalCount][];
+    int decimal = 0;
     for (int i = 0; i < values.length; i++) {
       ClassColumn column = classes.get(i);
       Object value = columns.get(record, first + i);
@@ -131,13 +135,10 @@ public final class RecordConverter {
             problem = column.name() + " is " + exact + ", beyond the 2^53 a double holds exactly";
           }
         }
-        case DECIMAL -> {
+        case DECIMAL -> { // exact at any precision: written from its text, never rounded
           BigDecimal exact = ExtraColumn.decimal(value, column.scale());
+          decimals[decimal++] = PredictionJson.decimalText(exact);
           values[i] = exact.doubleValue();
-          if (column.precision() > EXACT_DECIMAL_DIGITS && !carries(values[i], exact)) {
-            problem = column.name() + " is " + exact + ", more digits than a double carries ("
-                + column + ")";
-          }
         }
       }
       if (problem != null) {
@@ -145,7 +146,7 @@ public final class RecordConverter {
         return;
       }
     }
-    Prediction prediction = new Prediction(id.toString(), tokens, values);
+    Prediction prediction = new Prediction(id.toString(), tokens, decimals, values);
     if (json.messageSize(json.maxItemSize(prediction), 1) > maxMessageBytes) {
       long size = json.messageSize(json.itemSize(prediction), 1);
       if (size > maxMessageBytes) {
@@ -156,15 +157,6 @@ public final class RecordConverter {
       }
     }
     sink.prediction(prediction);
-  }
-
-  /** Whether the double read from a decimal writes back as exactly that decimal. */
-  private static boolean carries(double value, BigDecimal exact) {
-    try {
-      return PredictionJson.decimal(value, exact.scale()).compareTo(exact) == 0;
-    } catch (ArithmeticException moreDigitsThanTheScale) {
-      return false;
-    }
   }
 
   private static String absent(FileColumns columns, int column) {

@@ -21,7 +21,7 @@ public final class DeadLetter {
     MISSING_ID,
     NULL_CLASS_VALUE,
     NON_FINITE_CLASS_VALUE,
-    /** A decimal with more digits than a double carries, or an integer beyond 2^53. */
+    /** An integer class value beyond 2^53 (decimals are carried exactly, at any precision). */
     UNREPRESENTABLE_VALUE,
     PREDICTION_TOO_LARGE
   }

@@ -92,7 +92,8 @@ public final class MessageFormat implements Serializable {
 
   /**
    * A class value as messages carry it: a double or float column's value rounded to the format's
-   * precision (a float column's stays a float); integer and decimal columns are exact by type.
+   * precision (a float column's stays a float); integer and decimal columns are exact by type (a
+   * decimal is written from its exact text, see {@link Prediction#decimals}, never rounded).
    */
   public double round(int column, double value) {
     PredictionSchema.NumberType type = schema.classes().get(column).type();

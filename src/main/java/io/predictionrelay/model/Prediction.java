@@ -10,6 +10,12 @@ import org.apache.beam.sdk.coders.DefaultCoder;
  * any extra columns as JSON tokens, and the class values in the order of the input's
  * {@link PredictionSchema}. Column names live once in the schema, not in every row, so a row
  * shuffles as a string and a few doubles.
+ *
+ * <p>A decimal class column's value is carried exactly, as its text ({@code BigDecimal.toString}
+ * at the column's scale, ASCII): {@link #decimals} holds one per decimal class column, in the
+ * schema's class order, and its slot in {@link #probabilities} holds the nearest double, for
+ * reference only: messages are written from the text. Tables without decimal class columns carry
+ * no texts (a shared empty array).
  */
 @DefaultCoder(PredictionCoder.class)
 public final class Prediction implements Comparable<Prediction> {
@@ -17,6 +23,7 @@ public final class Prediction implements Comparable<Prediction> {
 
   private final String idClient;
   private final byte[][] extras;
+  private final byte[][] decimals;
   private final double[] probabilities;
 
   public Prediction(String idClient, double[] probabilities) {
@@ -25,8 +32,18 @@ public final class Prediction implements Comparable<Prediction> {
 
   /** @param extras the JSON token of each extra column, in the schema's order */
   public Prediction(String idClient, byte[][] extras, double[] probabilities) {
+    this(idClient, extras, NO_EXTRAS, probabilities);
+  }
+
+  /**
+   * @param extras the JSON token of each extra column, in the schema's order
+   * @param decimals the exact text of each decimal class column's value, in the schema's class order
+   * @param probabilities every class column's value (a decimal column's as its nearest double)
+   */
+  public Prediction(String idClient, byte[][] extras, byte[][] decimals, double[] probabilities) {
     this.idClient = Objects.requireNonNull(idClient, "idClient");
     this.extras = extras.length == 0 ? NO_EXTRAS : extras;
+    this.decimals = decimals.length == 0 ? NO_EXTRAS : decimals;
     this.probabilities = Objects.requireNonNull(probabilities, "probabilities");
   }
 
@@ -39,7 +56,15 @@ public final class Prediction implements Comparable<Prediction> {
     return extras;
   }
 
-  /** The class values; callers must not modify the array. */
+  /**
+   * The exact text of each decimal class column's value (ASCII), in the schema's class order; empty
+   * when the schema has none. Callers must not modify them.
+   */
+  public byte[][] decimals() {
+    return decimals;
+  }
+
+  /** The class values (a decimal column's as its nearest double); callers must not modify the array. */
   public double[] probabilities() {
     return probabilities;
   }
@@ -55,16 +80,21 @@ public final class Prediction implements Comparable<Prediction> {
       return byId;
     }
     int byValues = Arrays.compare(probabilities, other.probabilities);
-    if (byValues != 0 || extras.length == 0) {
+    if (byValues != 0 || (extras.length == 0 && decimals.length == 0 && other.decimals.length == 0)) {
       return byValues;
     }
-    for (int i = 0; i < Math.min(extras.length, other.extras.length); i++) {
-      int byExtra = Arrays.compare(extras[i], other.extras[i]);
-      if (byExtra != 0) {
-        return byExtra;
+    int byDecimals = compare(decimals, other.decimals);
+    return byDecimals != 0 ? byDecimals : compare(extras, other.extras);
+  }
+
+  private static int compare(byte[][] a, byte[][] b) {
+    for (int i = 0; i < Math.min(a.length, b.length); i++) {
+      int byToken = Arrays.compare(a[i], b[i]);
+      if (byToken != 0) {
+        return byToken;
       }
     }
-    return Integer.compare(extras.length, other.extras.length);
+    return Integer.compare(a.length, b.length);
   }
 
   @Override
@@ -72,12 +102,14 @@ public final class Prediction implements Comparable<Prediction> {
     return o instanceof Prediction other
         && idClient.equals(other.idClient)
         && Arrays.equals(probabilities, other.probabilities)
-        && Arrays.deepEquals(extras, other.extras);
+        && Arrays.deepEquals(extras, other.extras)
+        && Arrays.deepEquals(decimals, other.decimals);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * idClient.hashCode() + Arrays.hashCode(probabilities)) + Arrays.deepHashCode(extras);
+    int hash = 31 * (31 * idClient.hashCode() + Arrays.hashCode(probabilities)) + Arrays.deepHashCode(extras);
+    return decimals.length == 0 ? hash : 31 * hash + Arrays.deepHashCode(decimals);
   }
 
   @Override
@@ -86,6 +118,10 @@ public final class Prediction implements Comparable<Prediction> {
     for (byte[] extra : extras) {
       s.append(' ').append(new String(extra, StandardCharsets.UTF_8));
     }
-    return s.append(Arrays.toString(probabilities)).toString();
+    s.append(Arrays.toString(probabilities));
+    for (byte[] decimal : decimals) {
+      s.append(' ').append(new String(decimal, StandardCharsets.US_ASCII));
+    }
+    return s.toString();
   }
 }

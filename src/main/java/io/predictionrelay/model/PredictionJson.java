@@ -1,15 +1,16 @@
 package io.predictionrelay.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.NumberOutput;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.predictionrelay.model.PredictionSchema.ClassColumn;
 import io.predictionrelay.model.PredictionSchema.IdType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,9 +24,13 @@ import java.util.List;
  * the columns once: {@code {"ids":[…],"classes":[…],"probabilities":[[…],…]}}, with one more array
  * per extra column, named after it, under {@code "columns"}. Values are written as Spark writes
  * their type: doubles and floats in shortest round-trip form (after rounding when the format asks
- * for fewer digits, see {@link MessageFormat#round}), integers as integers, decimals with their
- * scale. Writing goes through {@link JsonBytes} (the bytes of Jackson's generator, 28% faster);
- * reading through Jackson's databind.
+ * for fewer digits, see {@link MessageFormat#round}), integers as integers, decimals exactly, as
+ * the text the prediction carries ({@code BigDecimal.toString} at the column's scale, at any
+ * precision, never rounded). Writing goes through {@link JsonBytes} (the bytes of Jackson's
+ * generator, 28% faster); reading through Jackson's databind, where a schema with decimal class
+ * columns or extra columns reads every number with a fraction or exponent as the exact
+ * {@code BigDecimal} it spells (trailing zeros kept), so a decimal comes back as the text it was
+ * written as.
  *
  * <p>Sizes: a message of n predictions takes {@code framing + Σ itemSize + separator × (n − 1)}
  * bytes, where an item is what one prediction adds (its object, or its entries in the arrays).
@@ -43,12 +48,21 @@ public final class PredictionJson {
   private static final int MAX_FLOAT_CHARS = 15;
   /** The longest long, {@code -9223372036854775808}. */
   private static final int MAX_INTEGER_CHARS = 20;
-  /** A decimal's digits plus sign, point, leading zeros or exponent, at the most. */
-  private static final int DECIMAL_EXTRA_CHARS = 12;
   /** JSON escapes a control character as {@code \\u00XX}: the most bytes one UTF-16 char can need. */
   private static final int MAX_BYTES_PER_ID_CHAR = 6;
 
+  /** Reads numbers with a fraction or exponent as doubles: for schemas of double, float and integer values only. */
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Reads numbers with a fraction or exponent as the exact BigDecimal they spell, trailing zeros
+   * kept: a decimal's text survives the tree ({@code 0.50} stays {@code 0.50}, {@code 0E-20} stays),
+   * and a double is its correctly rounded value. For tables with decimal class columns or any extra
+   * columns (which may be decimals), and for {@link #canonical}.
+   */
+  private static final ObjectMapper EXACT = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .build();
 
   private final MessageFormat format;
   private final PredictionSchema schema;
@@ -70,7 +84,12 @@ public final class PredictionJson {
   private final int framing;
   /** Bytes between two items: a comma, or in the compact layout one per array. */
   private final int separator;
-  /** {@link #maxItemSize} less the id's and the extras' shares. */
+  /** For each class column, its index among the decimal class columns, or -1 when it is not one. */
+  private final int[] decimalIndex;
+  private final int decimalCount;
+  /** {@link #EXACT} when the schema has decimal class columns or extra columns, else {@link #MAPPER}. */
+  private final ObjectMapper reader;
+  /** {@link #maxItemSize} less the id's, the extras' and the decimal class values' shares. */
   private final int fixedItemBound;
 
   public PredictionJson(MessageFormat format) {
@@ -99,10 +118,16 @@ public final class PredictionJson {
     this.compactMiddle = utf8(middle.append("]," + JsonBytes.quoted(PROBABILITIES) + ":[").toString());
     this.framing = encode(List.of()).length;
     this.separator = compact ? 2 + extraNames.size() : 1;
+    this.decimalIndex = new int[classes.size()];
+    int decimals = 0;
     int values = 0;
-    for (ClassColumn column : classes) {
-      values += maxChars(column);
+    for (int i = 0; i < classes.size(); i++) {
+      boolean decimal = classes.get(i).type() == PredictionSchema.NumberType.DECIMAL;
+      decimalIndex[i] = decimal ? decimals++ : -1;
+      values += decimal ? 0 : maxChars(classes.get(i)); // a decimal counts as its text, in maxItemSize
     }
+    this.decimalCount = decimals;
+    this.reader = decimals > 0 || !extraNames.isEmpty() ? EXACT : MAPPER;
     int bound;
     if (compact) { // "<id>" in ids, [v,v,…] in probabilities
       bound = "\"\"".length() + "[]".length() + values + classes.size() - 1;
@@ -123,7 +148,7 @@ public final class PredictionJson {
       case DOUBLE -> MAX_DOUBLE_CHARS;
       case FLOAT -> MAX_FLOAT_CHARS;
       case INTEGER -> MAX_INTEGER_CHARS;
-      case DECIMAL -> column.precision() + DECIMAL_EXTRA_CHARS;
+      case DECIMAL -> throw new IllegalArgumentException(column + ": a decimal is sized by its text");
     };
   }
 
@@ -158,11 +183,17 @@ public final class PredictionJson {
     return encode(List.of(prediction)).length - framing;
   }
 
-  /** An upper bound of {@link #itemSize}, computed without encoding. */
+  /**
+   * An upper bound of {@link #itemSize}, computed without encoding: extra columns and decimal class
+   * values count exactly as the tokens and texts they are written as.
+   */
   public int maxItemSize(Prediction prediction) {
     int bound = fixedItemBound + MAX_BYTES_PER_ID_CHAR * prediction.idClient().length();
     for (byte[] extra : prediction.extras()) {
       bound += extra.length;
+    }
+    for (byte[] decimal : prediction.decimals()) {
+      bound += decimal.length;
     }
     return bound;
   }
@@ -172,27 +203,37 @@ public final class PredictionJson {
     return framing + itemBytes + (long) separator * Math.max(0, itemCount - 1);
   }
 
-  /** The size of the smallest message of this format: one prediction, a one-character id, zeros, nulls. */
+  /**
+   * The size of the smallest message of this format: one prediction, a one-character id, zeros
+   * (a decimal's at its column's scale, e.g. {@code 0E-8}: no value at that scale is shorter), nulls.
+   */
   public int smallestMessageSize() {
     byte[][] extras = new byte[extraNames.size()][];
     java.util.Arrays.fill(extras, NULL);
-    return (int) messageSize(itemSize(new Prediction("0", extras, new double[classes.size()])), 1);
+    byte[][] decimals = new byte[decimalCount][];
+    for (int i = 0; i < classes.size(); i++) {
+      if (decimalIndex[i] >= 0) {
+        decimals[decimalIndex[i]] = decimalText(BigDecimal.valueOf(0, classes.get(i).scale()));
+      }
+    }
+    return (int) messageSize(itemSize(new Prediction("0", extras, decimals, new double[classes.size()])), 1);
   }
 
   /**
    * Reads a message of this format back. Strict: the layout's fields and no others, exactly the
    * schema's columns, numbers for values. Extra columns come back as Jackson's canonical text of
-   * each value, which {@link #canonical} gives for a written token too.
+   * each value, which {@link #canonical} gives for a written token too; a decimal class value as
+   * the exact text it was written as (its {@code BigDecimal.toString}), with its nearest double.
    *
    * @throws IllegalArgumentException naming what is wrong, when the message is not of this format
    */
   public List<Prediction> decode(byte[] message) {
-    return compact ? decodeCompact(parse(message)) : decodeObjects(parse(message));
+    return compact ? decodeCompact(parse(reader, message)) : decodeObjects(parse(reader, message));
   }
 
-  private static JsonNode parse(byte[] json) {
+  private static JsonNode parse(ObjectMapper mapper, byte[] json) {
     try {
-      return MAPPER.readTree(json);
+      return mapper.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -207,9 +248,12 @@ public final class PredictionJson {
     return token.length == 4 && java.util.Arrays.equals(token, NULL);
   }
 
-  /** A JSON token as {@link #decode} gives an extra column's value back. */
+  /**
+   * A JSON token as {@link #decode} gives an extra column's value back: a decimal as the exact text
+   * it spells ({@code 0.50} stays {@code 0.50}).
+   */
   public static byte[] canonical(byte[] token) {
-    return utf8(parse(token).toString());
+    return utf8(parse(EXACT, token).toString());
   }
 
   private void writeId(String id) {
@@ -222,6 +266,7 @@ public final class PredictionJson {
 
   private void writeObject(Prediction prediction) {
     double[] values = checkedValues(prediction);
+    byte[][] decimals = prediction.decimals();
     out.raw('{').raw(opening).raw(':');
     writeId(prediction.idClient());
     byte[][] extras = prediction.extras();
@@ -232,27 +277,18 @@ public final class PredictionJson {
     }
     for (int i = 0; i < values.length; i++) {
       out.raw(classPrefixes[i]);
-      writeValue(i, values[i]);
+      writeValue(i, values[i], decimals);
     }
     out.raw('}');
   }
 
-  private void writeValue(int column, double value) {
-    ClassColumn type = classes.get(column);
-    switch (type.type()) {
+  private void writeValue(int column, double value, byte[][] decimals) {
+    switch (classes.get(column).type()) {
       case DOUBLE -> out.number(value);
       case FLOAT -> out.number((float) value);
       case INTEGER -> out.integer((long) value);
-      case DECIMAL -> out.ascii(decimal(value, type.scale()).toString());
+      case DECIMAL -> out.raw(decimals[decimalIndex[column]]);
     }
-  }
-
-  /**
-   * The decimal a double read from a decimal column stands for: its shortest form, at the column's
-   * scale. Exact, since reading keeps only values a double carries exactly.
-   */
-  public static BigDecimal decimal(double value, int scale) {
-    return new BigDecimal(NumberOutput.toString(value, true)).setScale(scale, RoundingMode.UNNECESSARY);
   }
 
   private void writeCompact(List<Prediction> predictions) {
@@ -275,6 +311,7 @@ public final class PredictionJson {
     out.raw(compactMiddle);
     for (int p = 0; p < predictions.size(); p++) {
       double[] values = checkedValues(predictions.get(p));
+      byte[][] decimals = predictions.get(p).decimals();
       if (p > 0) {
         out.raw(',');
       }
@@ -283,7 +320,7 @@ public final class PredictionJson {
         if (i > 0) {
           out.raw(',');
         }
-        writeValue(i, values[i]);
+        writeValue(i, values[i], decimals);
       }
       out.raw(']');
     }
@@ -292,10 +329,12 @@ public final class PredictionJson {
 
   private double[] checkedValues(Prediction prediction) {
     double[] values = prediction.probabilities();
-    if (values.length != classNames.size() || prediction.extras().length != extraNames.size()) {
+    if (values.length != classNames.size() || prediction.extras().length != extraNames.size()
+        || prediction.decimals().length != decimalCount) {
       throw new IllegalArgumentException(
-          "prediction " + prediction.idClient() + " has " + prediction.extras().length + " extra and "
-              + values.length + " class values, the schema " + extraNames.size() + " and " + classNames.size());
+          "prediction " + prediction.idClient() + " has " + prediction.extras().length + " extra, "
+              + values.length + " class and " + prediction.decimals().length + " decimal values, the schema "
+              + extraNames.size() + ", " + classNames.size() + " and " + decimalCount);
     }
     for (int i = 0; i < values.length; i++) {
       if (!Double.isFinite(values[i])) {
@@ -332,10 +371,11 @@ public final class PredictionJson {
         extras[e] = value == null ? NULL : utf8(value.toString()); // a null is left out
       }
       double[] values = new double[classNames.size()];
+      byte[][] decimals = decimalCount == 0 ? Prediction.NO_EXTRAS : new byte[decimalCount][];
       for (int i = 0; i < values.length; i++) {
-        values[i] = value(i, object.get(classNames.get(i)), object);
+        values[i] = value(i, object.get(classNames.get(i)), object, decimals);
       }
-      predictions.add(new Prediction(id, extras, values));
+      predictions.add(new Prediction(id, extras, decimals, values));
     }
     return predictions;
   }
@@ -380,21 +420,36 @@ public final class PredictionJson {
         extras[e] = utf8(columns.get(extraNames.get(e)).get(p).toString());
       }
       double[] parsed = new double[classNames.size()];
+      byte[][] decimals = decimalCount == 0 ? Prediction.NO_EXTRAS : new byte[decimalCount][];
       for (int i = 0; i < parsed.length; i++) {
-        parsed[i] = value(i, values.get(i), values);
+        parsed[i] = value(i, values.get(i), values, decimals);
       }
-      predictions.add(new Prediction(id, extras, parsed));
+      predictions.add(new Prediction(id, extras, decimals, parsed));
     }
     return predictions;
   }
 
-  /** A class value as reading the table gives it: a float column's values are floats. */
-  private double value(int column, JsonNode value, JsonNode context) {
+  /**
+   * A class value as reading the table gives it: a float column's values are floats; a decimal
+   * column's text goes into {@code decimals}, its nearest double is returned.
+   */
+  private double value(int column, JsonNode value, JsonNode context, byte[][] decimals) {
     if (value == null || !value.isNumber()) {
       throw new IllegalArgumentException("not a number in " + context);
     }
-    return classes.get(column).type() == PredictionSchema.NumberType.FLOAT
-        ? (float) value.doubleValue()
-        : value.doubleValue();
+    return switch (classes.get(column).type()) {
+      case FLOAT -> (float) value.doubleValue();
+      case DECIMAL -> {
+        BigDecimal exact = value.decimalValue();
+        decimals[decimalIndex[column]] = decimalText(exact);
+        yield exact.doubleValue();
+      }
+      default -> value.doubleValue();
+    };
+  }
+
+  /** A decimal class value's text as predictions carry it: {@code BigDecimal.toString}, ASCII. */
+  public static byte[] decimalText(BigDecimal value) {
+    return value.toString().getBytes(StandardCharsets.US_ASCII);
   }
 }

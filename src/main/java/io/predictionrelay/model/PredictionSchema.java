@@ -30,7 +30,10 @@ public final class PredictionSchema implements Serializable {
     FLOAT,
     /** An integer (int32 or int64 columns). */
     INTEGER,
-    /** The decimal with its column's scale, as {@code BigDecimal.toString} writes it: {@code 0.10000000}. */
+    /**
+     * The decimal exactly, at any precision, with its column's scale, as {@code BigDecimal.toString}
+     * writes it: {@code 0.10000000}.
+     */
     DECIMAL
   }
 

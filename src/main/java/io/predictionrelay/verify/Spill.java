@@ -51,8 +51,8 @@ final class Spill implements AutoCloseable {
 
   /**
    * A prediction: its id, its values, its extra columns (as Jackson's canonical text of each, so
-   * that a value written and one read back compare equal) and the key of the message it came in
-   * (or "").
+   * that a value written and one read back compare equal) followed by its decimal class values'
+   * exact texts, and the key of the message it came in (or "").
    */
   void write(Prediction prediction, String tag) {
     String id = prediction.idClient();
@@ -65,6 +65,9 @@ final class Spill implements AutoCloseable {
       StringBuilder extras = new StringBuilder();
       for (byte[] token : prediction.extras()) {
         extras.append(new String(PredictionJson.canonical(token), StandardCharsets.UTF_8)).append('\u0001');
+      }
+      for (byte[] decimal : prediction.decimals()) {
+        extras.append(new String(decimal, StandardCharsets.US_ASCII)).append('\u0002');
       }
       writeLong(out, extras.toString());
       out.writeUTF(tag);

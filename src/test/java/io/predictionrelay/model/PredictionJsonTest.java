@@ -262,4 +262,102 @@ class PredictionJsonTest {
             () -> json.encode(List.of(new Prediction("n", new double[] {0, Double.NaN, 0}))));
     assertTrue(e.getMessage().contains("class_1"), e.getMessage());
   }
+
+  /** An id, a decimal(38,0) extra column, a decimal(38,20) class column and a double class column. */
+  private static final MessageFormat DECIMALS = MessageFormat.of(PredictionSchema.of("id_client",
+      PredictionSchema.IdType.STRING, List.of("big"),
+      List.of(PredictionSchema.ClassColumn.decimal("class_0", 38, 20),
+          PredictionSchema.ClassColumn.of("class_1", PredictionSchema.NumberType.DOUBLE))));
+
+  /** A prediction of {@link #DECIMALS}, its decimal values given as their texts. */
+  private static Prediction decimals(String id, String big, String class0, double class1) {
+    return new Prediction(id, new byte[][] {bytes(big)}, new byte[][] {bytes(class0)},
+        new double[] {new java.math.BigDecimal(class0).doubleValue(), class1});
+  }
+
+  private static List<Prediction> wideDecimals() {
+    return List.of(
+        decimals("a", "12345678901234567890123456789012345678", "123456789012345678.12345678901234567890", 0.1),
+        decimals("b", "-98765432109876543210987654321098765432", "-999999999999999999.99999999999999999999", 1.0E-5),
+        decimals("c", "0", "0E-20", 0.0),
+        decimals("d", "null", "0.50000000000000000000", 0.5));
+  }
+
+  @Test
+  void writesDecimalsExactlyInBothLayouts() {
+    List<Prediction> predictions = wideDecimals();
+    assertEquals("[{\"id_client\":\"a\",\"big\":12345678901234567890123456789012345678,"
+            + "\"class_0\":123456789012345678.12345678901234567890,\"class_1\":0.1},"
+            + "{\"id_client\":\"b\",\"big\":-98765432109876543210987654321098765432,"
+            + "\"class_0\":-999999999999999999.99999999999999999999,\"class_1\":1.0E-5},"
+            + "{\"id_client\":\"c\",\"big\":0,\"class_0\":0E-20,\"class_1\":0.0},"
+            + "{\"id_client\":\"d\",\"class_0\":0.50000000000000000000,\"class_1\":0.5}]",
+        new String(new PredictionJson(DECIMALS).encode(predictions), StandardCharsets.UTF_8));
+    assertEquals("{\"ids\":[\"a\",\"b\",\"c\",\"d\"],\"columns\":{\"big\":["
+            + "12345678901234567890123456789012345678,-98765432109876543210987654321098765432,0,null]},"
+            + "\"classes\":[\"class_0\",\"class_1\"],\"probabilities\":["
+            + "[123456789012345678.12345678901234567890,0.1],[-999999999999999999.99999999999999999999,1.0E-5],"
+            + "[0E-20,0.0],[0.50000000000000000000,0.5]]}",
+        new String(new PredictionJson(DECIMALS.withLayout(MessageFormat.Layout.COMPACT)).encode(predictions),
+            StandardCharsets.UTF_8));
+  }
+
+  /** The doubles a decimal travels with are for reference only: the text is what is written. */
+  @Test
+  void aDecimalIsWrittenFromItsTextNotItsDouble() {
+    Prediction p = new Prediction("x", new byte[][] {bytes("1")}, new byte[][] {bytes("0.10000000000000000001")},
+        new double[] {0.1, 0.25});
+    assertEquals("[{\"id_client\":\"x\",\"big\":1,\"class_0\":0.10000000000000000001,\"class_1\":0.25}]",
+        new String(new PredictionJson(DECIMALS.withDoublePrecision(1)).encode(List.of(p)), StandardCharsets.UTF_8));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new PredictionJson(DECIMALS).encode(List.of(new Prediction("x", new byte[][] {bytes("1")},
+            new double[] {0.1, 0.25}))));
+    assertEquals("prediction x has 1 extra, 2 class and 0 decimal values, the schema 1, 2 and 1", e.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void decodesDecimalsAsTheirExactText(MessageFormat.Layout layout) {
+    PredictionJson json = new PredictionJson(DECIMALS.withLayout(layout));
+    List<Prediction> predictions = wideDecimals();
+    List<Prediction> back = json.decode(json.encode(predictions));
+    assertEquals(predictions, back);
+    assertEquals("0E-20", new String(back.get(2).decimals()[0], StandardCharsets.US_ASCII));
+    assertEquals("0.50000000000000000000", new String(back.get(3).decimals()[0], StandardCharsets.US_ASCII));
+    assertEquals("-98765432109876543210987654321098765432",
+        new String(PredictionJson.canonical(back.get(1).extras()[0]), StandardCharsets.UTF_8));
+    // One digit off in the 38th place is another prediction.
+    byte[] message = json.encode(predictions.subList(0, 1));
+    String changed = new String(message, StandardCharsets.UTF_8).replace("12345678901234567890,", "12345678901234567891,");
+    assertTrue(!changed.equals(new String(message, StandardCharsets.UTF_8)), changed);
+    assertTrue(!predictions.get(0).equals(json.decode(bytes(changed)).get(0)), changed);
+  }
+
+  /** A decimal counts as its text: with only decimal class columns the bound is off by the id's escapes alone. */
+  @ParameterizedTest
+  @EnumSource(MessageFormat.Layout.class)
+  void decimalSizesAreExact(MessageFormat.Layout layout) {
+    PredictionJson json = new PredictionJson(DECIMALS.withLayout(layout));
+    List<Prediction> predictions = wideDecimals();
+    long items = 0;
+    for (int n = 1; n <= predictions.size(); n++) {
+      Prediction p = predictions.get(n - 1);
+      int size = json.itemSize(p);
+      items += size;
+      assertTrue(json.maxItemSize(p) >= size, "bound below exact size for " + p);
+      assertEquals(json.encode(predictions.subList(0, n)).length, json.messageSize(items, n));
+    }
+    MessageFormat onlyDecimals = MessageFormat.of(PredictionSchema.of("id_client", PredictionSchema.IdType.STRING,
+        List.of(), List.of(PredictionSchema.ClassColumn.decimal("class_0", 38, 20),
+            PredictionSchema.ClassColumn.decimal("class_1", 38, 0)))).withLayout(layout);
+    PredictionJson exact = new PredictionJson(onlyDecimals);
+    Prediction p = new Prediction("abc", Prediction.NO_EXTRAS,
+        new byte[][] {bytes("-123456789012345678.12345678901234567890"), bytes("0")}, new double[2]);
+    // The id's 3 characters are bounded at 6 bytes each: 15 bytes of slack, none from the decimals.
+    assertEquals(exact.itemSize(p) + 15, exact.maxItemSize(p));
+    assertEquals(layout == MessageFormat.Layout.OBJECTS
+            ? "[{\"id_client\":\"x\",\"class_0\":0E-20,\"class_1\":0}]".length()
+            : "{\"ids\":[\"x\"],\"classes\":[\"class_0\",\"class_1\"],\"probabilities\":[[0E-20,0]]}".length(),
+        exact.smallestMessageSize());
+  }
 }
