@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.RunSummary;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
