@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -244,6 +245,8 @@ public final class PublishPredictions {
     JavaSparkContext spark = RunnerDefaults.isSparkRunner(options)
         ? RunnerDefaults.startSparkContext(options, plan.sparkSettings())
         : null;
+    SparkFaults faults = spark == null ? null : SparkFaults.watch(spark);
+    OptionalLong offsetsBefore = endOffsetSum(plan);
     RunSummary summary;
     try {
       PipelineResult result = pipeline.run();
@@ -258,12 +261,34 @@ public final class PublishPredictions {
         progress.close();
       }
       summary = RunSummary.of(result, plan);
+      OptionalLong offsetsAfter = offsetsBefore.isPresent() ? endOffsetSum(plan) : OptionalLong.empty();
+      if (offsetsAfter.isPresent()) {
+        summary = summary.withRecordsAppended(offsetsAfter.getAsLong() - offsetsBefore.getAsLong());
+      }
       progress.finish(summary);
     } finally {
       if (spark != null) {
         spark.stop();
       }
     }
-    return summary;
+    // Read once the context stopped: its listener bus has delivered every event by then.
+    return faults == null ? summary : summary.withSparkFaults(faults.counts());
+  }
+
+  /**
+   * The records the topic holds so far (its end offsets summed), to tell afterwards how many records
+   * the run added; empty for the files sink, or when the broker does not say (then nothing is reported).
+   */
+  private static OptionalLong endOffsetSum(RunPlan plan) {
+    if (plan.sink() != RunPlan.Sink.KAFKA) {
+      return OptionalLong.empty();
+    }
+    try (KafkaTopics topics = RunPlan.connect(plan.options(), plan.producerConfig())) {
+      return OptionalLong.of(topics.endOffsetSum(plan.options().getTopic()));
+    } catch (RuntimeException unknown) {
+      System.err.println("warning: the end offsets of " + plan.options().getTopic() + " could not be read ("
+          + unknown.getMessage() + "): messages sent again are not reported");
+      return OptionalLong.empty();
+    }
   }
 }

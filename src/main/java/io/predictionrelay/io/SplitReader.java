@@ -3,17 +3,13 @@ package io.predictionrelay.io;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
-import io.predictionrelay.model.RunMetrics;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -21,7 +17,7 @@ import org.apache.parquet.hadoop.ParquetReader;
 /**
  * Reads the rows of one {@link InputSplit} in file order with parquet-avro, through Beam's file
  * systems, and turns each into a {@link Prediction} or a dead letter ({@link RecordConverter}).
- * Rows read and dead letters are counted here; dead letters are written per bundle
+ * Rows read and dead letters are counted here, once per split ({@link SplitTally}); dead letters are written per bundle
  * ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
  * and message ids and partition values need exactly that.
  *
@@ -34,8 +30,7 @@ public final class SplitReader implements Serializable {
   private final java.util.List<ExtraColumn> extras;
   private final int maxMessageBytes;
   private final String deadLetterDir;
-  private transient Counter rowsRead;
-  private transient Map<DeadLetter.Reason, Counter> deadLetters;
+  private transient SplitTally tally;
   private transient RecordConverter converter;
   private transient Configuration readConf;
   private transient DeadLetterFiles files;
@@ -52,11 +47,7 @@ public final class SplitReader implements Serializable {
   public void setup() {
     readConf = ParquetInput.readConfiguration(new Schema.Parser().parse(avroSchema));
     converter = new RecordConverter(format, extras, maxMessageBytes);
-    rowsRead = RunMetrics.counter(RunMetrics.ROWS_READ);
-    deadLetters = new EnumMap<>(DeadLetter.Reason.class);
-    for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
-      deadLetters.put(reason, RunMetrics.counter(RunMetrics.deadLetters(reason)));
-    }
+    tally = new SplitTally();
   }
 
   public void startBundle() {
@@ -73,7 +64,7 @@ public final class SplitReader implements Serializable {
 
       @Override
       public void deadLetter(DeadLetter deadLetter) {
-        deadLetters.get(deadLetter.reason()).inc();
+        tally.deadLetter(deadLetter.reason());
         try {
           files.write(deadLetter);
         } catch (IOException e) {
@@ -81,10 +72,10 @@ public final class SplitReader implements Serializable {
         }
       }
     };
+    tally.start();
     long rows = 0;
     try (ParquetReader<GenericRecord> reader = open(split)) {
       for (GenericRecord record; (record = reader.read()) != null; rows++) {
-        rowsRead.inc();
         converter.convert(record, split.partitionValues(), sink);
       }
     }
@@ -92,6 +83,7 @@ public final class SplitReader implements Serializable {
       // The file changed since its footer was read at launch: its rows cannot be accounted for.
       throw new IOException(split + ": read " + rows + " rows, its footer said " + split.rows());
     }
+    tally.finish(split.index(), rows);
   }
 
   private ParquetReader<GenericRecord> open(InputSplit split) throws IOException {
