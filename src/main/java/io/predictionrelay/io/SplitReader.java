@@ -17,8 +17,8 @@ import org.apache.parquet.hadoop.ParquetReader;
 /**
  * Reads the rows of one {@link InputSplit} in file order with parquet-avro, through Beam's file
  * systems, and turns each into a {@link Prediction} or a dead letter ({@link RecordConverter}).
- * Rows read and dead letters are counted here, once per split ({@link SplitTally}); dead letters are written per bundle
- * ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
+ * Rows read and dead letters are counted here, once per split ({@link SplitTally}); dead letters
+ * are written per bundle ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
  * and message ids and partition values need exactly that.
  *
  * <p>One per DoFn: the DoFn keeps it as a field and calls {@link #setup()}, then per bundle
