@@ -40,7 +40,7 @@ public final class RunSummary {
   }
 
   /** This summary with what Spark re-ran during the run. */
-  RunSummary withSparkFaults(SparkFaults.Counts faults) {
+  public RunSummary withSparkFaults(SparkFaults.Counts faults) {
     return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, faults, messagesSentAgain);
   }
 
@@ -48,7 +48,7 @@ public final class RunSummary {
    * This summary with the records the topic took during the run ({@code appended}, from its end
    * offsets before and after): those beyond the messages published were sent again by re-run tasks.
    */
-  RunSummary withRecordsAppended(long appended) {
+  public RunSummary withRecordsAppended(long appended) {
     return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, sparkFaults,
         Math.max(0, appended - messages()));
   }

@@ -14,7 +14,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * again (a map stage whose output was lost with an executor), tasks that succeeded on a retry or in a
  * re-run stage, and executors lost. Only reported: the run's counts do not depend on it.
  */
-final class SparkFaults extends SparkListener {
+public final class SparkFaults extends SparkListener {
   private final AtomicInteger failedTasks = new AtomicInteger();
   private final AtomicInteger stagesRerun = new AtomicInteger();
   private final AtomicInteger tasksRerun = new AtomicInteger();
@@ -50,10 +50,10 @@ final class SparkFaults extends SparkListener {
   }
 
   /** The figures so far; read once the Spark context stopped, when every event was delivered. */
-  Counts counts() {
+  public Counts counts() {
     return new Counts(failedTasks.get(), stagesRerun.get(), tasksRerun.get(), executorsLost.get());
   }
 
   /** Task attempts that failed, stage attempts after the first, tasks that succeeded again, executors lost. */
-  record Counts(int failedTasks, int stagesRerun, int tasksRerun, int executorsLost) {}
+  public record Counts(int failedTasks, int stagesRerun, int tasksRerun, int executorsLost) {}
 }
