@@ -49,11 +49,12 @@ PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
 .PHONY: help build servers broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
 	secure-broker-start secure-broker-stop hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
-	publish verify test bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
+	publish verify test test-faults bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
+	@echo "make test-faults    the standalone cluster's fault runs (executors and a worker killed), which CI runs too"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make servers        build the local servers' launchers (servers/: broker, HDFS, S3, Spark cluster)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
@@ -225,6 +226,12 @@ test: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B verify
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
+
+# The longest fault runs, apart from make test (CI runs both): executors and a worker of a standalone
+# Spark cluster killed during runs (ClusterFaultsIT), on the spark-provided jar.
+test-faults: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
+	mvn -B -q -Pspark-provided -DskipTests package
+	mvn -B -Pfaults test-compile failsafe:integration-test failsafe:verify
 
 BENCH_CP := target/bench-classpath.txt
 BENCH_FLINK_CP := target/bench-flink-classpath.txt

@@ -15,6 +15,7 @@ import io.predictionrelay.run.RunRecords;
 import io.predictionrelay.run.RunReport;
 import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.run.RunnerDefaults;
+import io.predictionrelay.run.SparkFaults;
 import io.predictionrelay.run.Sink;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -258,6 +260,8 @@ public final class PublishPredictions {
     JavaSparkContext spark = RunnerDefaults.isSparkRunner(options)
         ? RunnerDefaults.startSparkContext(options, plan.sparkSettings())
         : null;
+    SparkFaults faults = spark == null ? null : SparkFaults.watch(spark);
+    OptionalLong offsetsBefore = endOffsetSum(plan);
     RunSummary summary;
     try {
       PipelineResult result = pipeline.run();
@@ -272,12 +276,34 @@ public final class PublishPredictions {
         progress.close();
       }
       summary = RunSummary.of(result, plan);
+      OptionalLong offsetsAfter = offsetsBefore.isPresent() ? endOffsetSum(plan) : OptionalLong.empty();
+      if (offsetsAfter.isPresent()) {
+        summary = summary.withRecordsAppended(offsetsAfter.getAsLong() - offsetsBefore.getAsLong());
+      }
       progress.finish(summary);
     } finally {
       if (spark != null) {
         spark.stop();
       }
     }
-    return summary;
+    // Read once the context stopped: its listener bus has delivered every event by then.
+    return faults == null ? summary : summary.withSparkFaults(faults.counts());
+  }
+
+  /**
+   * The records the topic holds so far (its end offsets summed), to tell afterwards how many records
+   * the run added; empty for the files sink, or when the broker does not say (then nothing is reported).
+   */
+  private static OptionalLong endOffsetSum(RunPlan plan) {
+    if (plan.sink() != Sink.KAFKA) {
+      return OptionalLong.empty();
+    }
+    try (KafkaTopics topics = RunPlan.connect(plan.options(), plan.producerConfig())) {
+      return OptionalLong.of(topics.endOffsetSum(plan.options().getTopic()));
+    } catch (RuntimeException unknown) {
+      System.err.println("warning: the end offsets of " + plan.options().getTopic() + " could not be read ("
+          + unknown.getMessage() + "): messages sent again are not reported");
+      return OptionalLong.empty();
+    }
   }
 }

@@ -3,24 +3,19 @@ package io.predictionrelay.input;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
-import io.predictionrelay.model.RunMetrics;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * Reads the rows of one {@link InputSplit} in file order with parquet-avro, through Beam's file
  * systems, leaves out those the table deletes, and turns each other into a {@link Prediction} or a
- * dead letter ({@link RecordConverter}).
- * Rows read and dead letters are counted here; dead letters are written per bundle
- * ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
+ * dead letter ({@link RecordConverter}). Rows read and dead letters are counted here, once per split
+ * ({@link SplitTally}); dead letters are written per bundle ({@link DeadLetterFiles}). Not ParquetIO: its reader hides which file and row a record came from,
  * and message ids and partition values need exactly that.
  *
  * <p>One per DoFn: the DoFn keeps it as a field and calls {@link #setup()}, then per bundle
@@ -31,8 +26,7 @@ public final class SplitReader implements Serializable {
   private final java.util.List<ExtraColumn> extras;
   private final int maxMessageBytes;
   private final String deadLetterDir;
-  private transient Counter rowsRead;
-  private transient Map<DeadLetter.Reason, Counter> deadLetters;
+  private transient SplitTally tally;
   private transient RecordConverter converter;
   private transient Configuration readConf;
   private transient DeadLetterFiles files;
@@ -48,11 +42,7 @@ public final class SplitReader implements Serializable {
   public void setup() {
     readConf = ParquetInput.readConfiguration();
     converter = new RecordConverter(format, extras, maxMessageBytes);
-    rowsRead = RunMetrics.counter(RunMetrics.ROWS_READ);
-    deadLetters = new EnumMap<>(DeadLetter.Reason.class);
-    for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
-      deadLetters.put(reason, RunMetrics.counter(RunMetrics.deadLetters(reason)));
-    }
+    tally = new SplitTally();
   }
 
   public void startBundle() {
@@ -69,7 +59,7 @@ public final class SplitReader implements Serializable {
 
       @Override
       public void deadLetter(DeadLetter deadLetter) {
-        deadLetters.get(deadLetter.reason()).inc();
+        tally.deadLetter(deadLetter.reason());
         try {
           files.write(deadLetter);
         } catch (IOException e) {
@@ -77,6 +67,7 @@ public final class SplitReader implements Serializable {
         }
       }
     };
+    tally.start();
     long rows = 0;
     long[] deleted = split.deleted();
     int nextDeleted = 0;
@@ -86,7 +77,6 @@ public final class SplitReader implements Serializable {
           nextDeleted++; // deleted by the table: not one of its rows
           continue;
         }
-        rowsRead.inc();
         converter.convert(record, split.columns(), split.partitionValues(), sink);
       }
     }
@@ -94,6 +84,7 @@ public final class SplitReader implements Serializable {
       // The file changed since its footer was read at launch: its rows cannot be accounted for.
       throw new IOException(split + ": read " + rows + " rows, its footer said " + split.rows());
     }
+    tally.finish(split.index(), split.liveRows());
   }
 
   private ParquetReader<GenericRecord> open(InputSplit split) throws IOException {

@@ -226,6 +226,21 @@ public final class KafkaTopics implements AutoCloseable {
     }
   }
 
+  /**
+   * The sum of the end offsets of the topic's partitions: how many records it ever took (compaction
+   * and retention do not lower it). Needs DESCRIBE on the topic, as the launch checks do.
+   */
+  public long endOffsetSum(String topic) {
+    int partitions = describeTopic(topic).orElseThrow(() -> failure("list offsets of " + topic,
+        new org.apache.kafka.common.errors.UnknownTopicOrPartitionException(topic)));
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    return await(admin.listOffsets(latest).all(), "list offsets of " + topic).values().stream()
+        .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+  }
+
   public void deleteTopic(String topic) {
     await(admin.deleteTopics(List.of(topic)).all(), "delete topic " + topic);
   }

@@ -2,6 +2,7 @@ package io.predictionrelay.model;
 
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.Metrics;
 
 /**
@@ -14,14 +15,23 @@ public final class RunMetrics {
 
   public static final String NAMESPACE = "prediction-relay";
 
-  /** Rows handed over by the Parquet reader. */
+  /**
+   * Rows handed over by the Parquet reader, once per split: a fact per split ({@link #splitFact}),
+   * however many times a runner ran it.
+   */
   public static final String ROWS_READ = "rows_read";
+  /** Splits read whole, every successful attempt counted: more than the splits when some were read again. */
+  public static final String SPLIT_READS = "split_reads";
+  /** Rows read, every successful attempt of a split counted. */
+  public static final String ROWS_READ_ALL_ATTEMPTS = "rows_read_all_attempts";
+  /** What separates a fact's name from its split: {@code rows_read.split_17}. */
+  public static final String SPLIT_FACT = ".split_";
   /** Messages, predictions and value bytes in committed bundles of the sink. */
   public static final String MESSAGES = "messages_published";
   public static final String PREDICTIONS = "predictions_published";
   public static final String BYTES = "bytes_published";
   public static final String PREDICTIONS_PER_MESSAGE = "predictions_per_message";
-  /** Predictions a resumed run did not send again: their bucket had arrived whole. */
+  /** Predictions a resumed run did not send again (their bucket had arrived whole); a fact per split. */
   public static final String PREDICTIONS_SKIPPED = "predictions_skipped";
   /** Rows whose id an earlier row of the same bucket already had (bucketed grouping). */
   public static final String REPEATED_IDS = "repeated_ids";
@@ -65,6 +75,15 @@ public final class RunMetrics {
 
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
+  }
+
+  /**
+   * A fact about one split ({@code rows_read.split_17}): a gauge, so a split reported again by a
+   * re-run task keeps one value (a gauge keeps its latest value), where a counter would add it again.
+   * Read back summed over splits ({@code RunCounts}).
+   */
+  public static Gauge splitFact(String name, int split) {
+    return Metrics.gauge(NAMESPACE, name + SPLIT_FACT + split);
   }
 
   public static Distribution distribution(String name) {

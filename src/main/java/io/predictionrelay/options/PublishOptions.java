@@ -97,8 +97,9 @@ public interface PublishOptions
 
   @Description(
       "Spark partitions of the read and of the bucket shuffle (spark.default.parallelism). 0 (the"
-          + " default) derives it: two per core, and at least one per 250,000 rows, so that no task"
-          + " holds more than about 100 MB of rows. A value set by spark-submit or -D wins.")
+          + " default) derives it: two per core, and at least one per 50,000 rows, so that no task"
+          + " holds more than about 20 MB of rows and a lost publishing task re-sends at most about"
+          + " 5,000 messages. A value set by spark-submit or -D wins.")
   @Default.Integer(0)
   int getSparkPartitions();
 

@@ -63,7 +63,7 @@ public final class ProgressReporter implements AutoCloseable {
   }
 
   String line(RunCounts counts, boolean done) {
-    long read = counts.counter(RunMetrics.ROWS_READ);
+    long read = counts.splitFact(RunMetrics.ROWS_READ);
     long messages = counts.counter(RunMetrics.MESSAGES);
     double seconds = (System.nanoTime() - start) / 1e9;
     double rate = read / Math.max(seconds, 1e-3);

@@ -5,8 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
+import org.apache.beam.sdk.metrics.GaugeResult;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
@@ -16,14 +18,18 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 final class RunCounts {
   private final Map<String, Long> counters;
   private final Map<String, DistributionResult> distributions;
+  /** Facts per split ({@link RunMetrics#splitFact}): by name, the value of each split that reported it. */
+  private final Map<String, Map<Integer, Long>> splitFacts;
 
-  private RunCounts(Map<String, Long> counters, Map<String, DistributionResult> distributions) {
+  private RunCounts(Map<String, Long> counters, Map<String, DistributionResult> distributions,
+      Map<String, Map<Integer, Long>> splitFacts) {
     this.counters = counters;
     this.distributions = distributions;
+    this.splitFacts = splitFacts;
   }
 
   static RunCounts empty() {
-    return new RunCounts(Map.of(), Map.of());
+    return new RunCounts(Map.of(), Map.of(), Map.of());
   }
 
   /**
@@ -41,7 +47,12 @@ final class RunCounts {
   }
 
   private static RunCounts read(PipelineResult result, boolean committed) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(
+    return of(result.metrics(), committed);
+  }
+
+  /** The counts in {@code results}: committed ones if {@code committed} and the runner has them. */
+  static RunCounts of(MetricResults results, boolean committed) {
+    MetricQueryResults metrics = results.queryMetrics(
         MetricsFilter.builder().addNameFilter(
             org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(RunMetrics.NAMESPACE)).build());
     Map<String, Long> counters = new HashMap<>();
@@ -52,7 +63,18 @@ final class RunCounts {
     for (MetricResult<DistributionResult> d : metrics.getDistributions()) {
       distributions.merge(d.getName().getName(), value(d, committed), RunCounts::merge);
     }
-    return new RunCounts(counters, distributions);
+    Map<String, Map<Integer, Long>> splitFacts = new HashMap<>();
+    for (MetricResult<GaugeResult> g : metrics.getGauges()) {
+      String name = g.getName().getName();
+      int at = name.lastIndexOf(RunMetrics.SPLIT_FACT);
+      GaugeResult value = value(g, committed);
+      if (at > 0 && value != null && !value.equals(GaugeResult.empty())) {
+        // One value per split, whichever attempt reported it: they are the same facts.
+        splitFacts.computeIfAbsent(name.substring(0, at), n -> new HashMap<>())
+            .put(Integer.parseInt(name.substring(at + RunMetrics.SPLIT_FACT.length())), value.getValue());
+      }
+    }
+    return new RunCounts(counters, distributions, splitFacts);
   }
 
   private static <T> T value(MetricResult<T> metric, boolean committed) {
@@ -73,6 +95,16 @@ final class RunCounts {
 
   long counter(String name) {
     return counters.getOrDefault(name, 0L);
+  }
+
+  /** A fact per split ({@link RunMetrics#splitFact}) summed over the splits: each split once, however often it was read. */
+  long splitFact(String name) {
+    return splitFacts.getOrDefault(name, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** How many splits reported {@code name}. */
+  int splitsWith(String name) {
+    return splitFacts.getOrDefault(name, Map.of()).size();
   }
 
   DistributionResult distribution(String name) {

@@ -20,20 +20,40 @@ public final class RunSummary {
   private final long rowsSkipped;
   private final int topicPartitions;
   private final RunCounts counts;
+  /** What Spark re-ran, when the run was on Spark and watched; else null. */
+  private final SparkFaults.Counts sparkFaults;
+  /** Records the topic took during the run beyond the messages counted as published; null when unknown. */
+  private final Long messagesSentAgain;
   /** Set when the run was resumed after an attempt had completed it: the one line that says so. */
   private final String nothingToSend;
 
   RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts) {
-    this(expectedRows, rowsSkipped, topicPartitions, counts, null);
+    this(expectedRows, rowsSkipped, topicPartitions, counts, null, null, null);
   }
 
   private RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts,
-      String nothingToSend) {
+      SparkFaults.Counts sparkFaults, Long messagesSentAgain, String nothingToSend) {
     this.expectedRows = expectedRows;
     this.rowsSkipped = rowsSkipped;
     this.topicPartitions = topicPartitions;
     this.counts = counts;
+    this.sparkFaults = sparkFaults;
+    this.messagesSentAgain = messagesSentAgain;
     this.nothingToSend = nothingToSend;
+  }
+
+  /** This summary with what Spark re-ran during the run. */
+  public RunSummary withSparkFaults(SparkFaults.Counts faults) {
+    return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, faults, messagesSentAgain, null);
+  }
+
+  /**
+   * This summary with the records the topic took during the run ({@code appended}, from its end
+   * offsets before and after): those beyond the messages published were sent again by re-run tasks.
+   */
+  public RunSummary withRecordsAppended(long appended) {
+    return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, sparkFaults,
+        Math.max(0, appended - messages()), null);
   }
 
   /**
@@ -43,7 +63,7 @@ public final class RunSummary {
   public static RunSummary nothingToSend(RunPlan plan) {
     RunIdentity identity = plan.identity();
     return new RunSummary(plan.input().totalRows(), plan.input().totalRows(), plan.topicPartitions(),
-        RunCounts.empty(), "nothing to send: run " + identity.runId() + " completed at "
+        RunCounts.empty(), null, null, "nothing to send: run " + identity.runId() + " completed at "
             + identity.resume().completedAt() + " (its record on " + RunIdentity.runsTopic(plan.options()) + ")");
   }
 
@@ -66,7 +86,7 @@ public final class RunSummary {
 
   /** Predictions a resumed run read but did not send: every message of their bucket had arrived. */
   public long predictionsSkipped() {
-    return counter(RunMetrics.PREDICTIONS_SKIPPED);
+    return counts.splitFact(RunMetrics.PREDICTIONS_SKIPPED);
   }
 
   /** The counts this summary was read from. */
@@ -82,14 +102,61 @@ public final class RunSummary {
     return expectedRows;
   }
 
+  /** Rows read, each split once however many times it was read (a retried task, a re-run stage). */
   public long rowsRead() {
-    return counter(RunMetrics.ROWS_READ);
+    return counts.splitFact(RunMetrics.ROWS_READ);
+  }
+
+  /** Splits read (each once). */
+  public long splitsRead() {
+    return counts.splitsWith(RunMetrics.ROWS_READ);
+  }
+
+  /** Reads of splits beyond the first: splits a retried task or a re-run stage read again. */
+  public long splitsReadAgain() {
+    return Math.max(0, counter(RunMetrics.SPLIT_READS) - splitsRead());
+  }
+
+  /** Rows of the splits read again, as many times as they were. */
+  public long rowsReadAgain() {
+    return Math.max(0, counter(RunMetrics.ROWS_READ_ALL_ATTEMPTS) - rowsRead());
+  }
+
+  /**
+   * Messages the topic took more than once: records it took during the run beyond the messages
+   * published (exact when nothing else writes the topic meanwhile); -1 when unknown (files sink).
+   */
+  public long messagesSentAgain() {
+    return messagesSentAgain == null ? -1 : messagesSentAgain;
+  }
+
+  /** What Spark re-ran; null when the run was not on Spark. */
+  public SparkFaults.Counts sparkFaults() {
+    return sparkFaults;
+  }
+
+  /** The retries a run survived, for the report and the run record. */
+  public Map<String, Object> retriesAsMap() {
+    Map<String, Object> retries = new LinkedHashMap<>();
+    retries.put("splitsRead", splitsRead());
+    retries.put("splitsReadAgain", splitsReadAgain());
+    retries.put("rowsReadAgain", rowsReadAgain());
+    if (sparkFaults != null) {
+      retries.put("failedTaskAttempts", sparkFaults.failedTasks());
+      retries.put("tasksRerun", sparkFaults.tasksRerun());
+      retries.put("stagesRerun", sparkFaults.stagesRerun());
+      retries.put("executorsLost", sparkFaults.executorsLost());
+    }
+    if (messagesSentAgain != null) {
+      retries.put("messagesSentAgain", messagesSentAgain);
+    }
+    return retries;
   }
 
   public Map<DeadLetter.Reason, Long> deadLetters() {
     Map<DeadLetter.Reason, Long> byReason = new EnumMap<>(DeadLetter.Reason.class);
     for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
-      byReason.put(reason, counter(RunMetrics.deadLetters(reason)));
+      byReason.put(reason, counts.splitFact(RunMetrics.deadLetters(reason)));
     }
     return byReason;
   }
@@ -185,6 +252,7 @@ public final class RunSummary {
     counts.put("messagesPublished", messages());
     counts.put("bytesPublished", bytes());
     counts.put("reconciles", reconciles());
+    counts.put("retries", retriesAsMap());
     return counts;
   }
 
@@ -234,6 +302,19 @@ public final class RunSummary {
       s.append(String.format("  full messages           %.2f%%%n", 100 * fullMessageShare()));
       s.append(String.format("  rows per bucket         %,d buckets: min %,d, p50 ~%,d, p99 ~%,d, max %,d%n",
           buckets.getCount(), buckets.getMin(), bucketRowsQuantile(0.5), bucketRowsQuantile(0.99), buckets.getMax()));
+    }
+    if (splitsReadAgain() > 0 || rowsReadAgain() > 0) {
+      s.append(String.format("  splits read again       %,d of %,d (%,d rows, counted once)%n",
+          splitsReadAgain(), splitsRead(), rowsReadAgain()));
+    }
+    if (sparkFaults != null && (sparkFaults.failedTasks() + sparkFaults.stagesRerun() + sparkFaults.executorsLost() > 0)) {
+      s.append(String.format("  spark retries           %,d task attempts failed, %,d tasks re-run, %,d stages re-run,"
+              + " %,d executors lost%n",
+          sparkFaults.failedTasks(), sparkFaults.tasksRerun(), sparkFaults.stagesRerun(), sparkFaults.executorsLost()));
+    }
+    if (messagesSentAgain() > 0) {
+      s.append(String.format("  messages sent again     %,d (same keys and bytes: consumers drop them by key)%n",
+          messagesSentAgain()));
     }
     perPartition().forEach((p, traffic) -> s.append(String.format(
         "  partition %-3d           %,d messages, %,d predictions, %,d bytes%n",

@@ -16,7 +16,6 @@ import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -71,7 +70,7 @@ public final class GroupIntoBuckets
 
   /**
    * For a resumed run: drops the rows of buckets that the run's earlier attempts delivered whole,
-   * before the shuffle, and counts them ({@link RunMetrics#PREDICTIONS_SKIPPED}). The same input gives
+   * before the shuffle, and counts them once per split ({@link RunMetrics#PREDICTIONS_SKIPPED}). The same input gives
    * the same buckets, so what is dropped is exactly what is already on the topic.
    */
   public GroupIntoBuckets skipping(int[] completeBuckets) {
@@ -120,7 +119,6 @@ public final class GroupIntoBuckets
    * Blocks are sent on when {@code maxBufferedRows} rows wait, and when the bundle ends.
    */
   static final class ReadAndPackFn extends DoFn<InputSplit, KV<Integer, List<Prediction>>> {
-    private final Counter skipped = RunMetrics.counter(RunMetrics.PREDICTIONS_SKIPPED);
     private final SplitReader reader;
     private final int buckets;
     private final int[] skippedBuckets;
@@ -150,10 +148,11 @@ public final class GroupIntoBuckets
     @ProcessElement
     public void processElement(
         @Element InputSplit split, OutputReceiver<KV<Integer, List<Prediction>>> out) throws IOException {
+      long[] skipped = {0};
       reader.read(split, prediction -> {
         int bucket = bucketOf(prediction.idClient(), buckets);
         if (Arrays.binarySearch(skippedBuckets, bucket) >= 0) {
-          skipped.inc();
+          skipped[0]++;
           return;
         }
         blocks.computeIfAbsent(bucket, b -> new ArrayList<>()).add(prediction);
@@ -163,6 +162,10 @@ public final class GroupIntoBuckets
           buffered = 0;
         }
       });
+      if (skippedBuckets.length > 0) {
+        // A fact of the split, as its rows read are: a re-run of the split does not count them again.
+        RunMetrics.splitFact(RunMetrics.PREDICTIONS_SKIPPED, split.index()).set(skipped[0]);
+      }
     }
 
     @FinishBundle

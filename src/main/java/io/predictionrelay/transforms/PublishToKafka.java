@@ -8,6 +8,13 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VoidCoder;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.ProducerRecordCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -99,19 +106,78 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     if (messagesPerSecond > 0 || bytesPerSecond > 0) {
       messages = messages.apply("Throttle", ParDo.of(new ThrottleFn(messagesPerSecond, bytesPerSecond)));
     }
-    return messages
+    messages
         .apply("CountMessages", ParDo.of(new CountMessagesFn()))
         .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic, runId)))
-        .setCoder(ProducerRecordCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
-        .apply(
-            "WriteToKafka",
+        .setCoder(RECORD_CODER)
+        .apply("WriteToKafka", new WriteWithOneOutput(
             KafkaIO.<String, byte[]>writeRecords()
                 .withBootstrapServers(bootstrapServers)
                 .withTopic(topic)
                 .withKeySerializer(StringSerializer.class)
                 .withValueSerializer(ByteArraySerializer.class)
                 .withProducerConfigUpdates(ProducerSettings.withoutSecrets(producerConfig))
-                .withProducerFactoryFn(new ProducerWithSecrets(ProducerSettings.secrets(producerConfig))));
+                .withProducerFactoryFn(new ProducerWithSecrets(ProducerSettings.secrets(producerConfig)))));
+    return PDone.in(messages.getPipeline());
+  }
+
+  /** KafkaIO's writer applied with one output ({@link #kafkaWriterFn}), showing KafkaIO's display data. */
+  static final class WriteWithOneOutput
+      extends PTransform<PCollection<ProducerRecord<String, byte[]>>, PCollection<Void>> {
+    private final KafkaIO.WriteRecords<String, byte[]> write;
+
+    WriteWithOneOutput(KafkaIO.WriteRecords<String, byte[]> write) {
+      this.write = write;
+    }
+
+    @Override
+    public PCollection<Void> expand(PCollection<ProducerRecord<String, byte[]>> records) {
+      return records.apply("KafkaWriter", ParDo.of(kafkaWriterFn(write))).setCoder(VoidCoder.of());
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      write.populateDisplayData(builder);
+    }
+  }
+
+  private static final ProducerRecordCoder<String, byte[]> RECORD_CODER =
+      ProducerRecordCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of());
+
+  /**
+   * KafkaIO's writer, the DoFn {@code write} expands to, to be applied as a ParDo with one output.
+   *
+   * <p>Why: KafkaIO applies it with two outputs (nothing, and the records its error handler would
+   * route, which by default it throws instead). On the Spark runner a ParDo with two outputs has its
+   * output cached, and each output that nothing consumes is computed by a job of its own, the second
+   * reading the first's cache. A publishing partition whose cached (empty) output was lost with an
+   * executor is computed again by that second job: its messages sent again whole and counted twice
+   * (seen in ClusterFaultsIT: 82,652 predictions published of 60,000 after an executor and a worker
+   * were lost). With one output nothing is cached and one job publishes: a publishing task runs again
+   * only when it did not finish. The same DoFn, configured by KafkaIO itself (producer, serializers,
+   * the flush and failure check at the end of each bundle), is taken from KafkaIO's expansion in a
+   * pipeline of its own that is never run.
+   */
+  @SuppressWarnings("unchecked")
+  static DoFn<ProducerRecord<String, byte[]>, Void> kafkaWriterFn(KafkaIO.WriteRecords<String, byte[]> write) {
+    Pipeline scratch = Pipeline.create();
+    scratch.apply(Create.empty(RECORD_CODER)).apply(write);
+    List<DoFn<?, ?>> writers = new ArrayList<>();
+    scratch.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        if (node.getTransform() instanceof ParDo.MultiOutput<?, ?> parDo
+            && parDo.getFn().getClass().getName().equals("org.apache.beam.sdk.io.kafka.KafkaWriter")) {
+          writers.add(parDo.getFn());
+        }
+      }
+    });
+    if (writers.size() != 1) {
+      throw new IllegalStateException("KafkaIO.writeRecords() expanded to " + writers.size()
+          + " KafkaWriter steps, expected 1: this Beam version's KafkaIO differs from 2.62's");
+    }
+    return (DoFn<ProducerRecord<String, byte[]>, Void>) writers.get(0);
   }
 
   /**

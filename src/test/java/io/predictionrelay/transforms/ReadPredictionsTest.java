@@ -80,10 +80,12 @@ class ReadPredictionsTest {
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     assertEquals(lines(expected), deadLetterLines(dead));
-    assertEquals(2, counter(result, RunMetrics.deadLetters(Reason.MISSING_ID)));
-    assertEquals(1, counter(result, RunMetrics.deadLetters(Reason.NULL_CLASS_VALUE)));
-    assertEquals(2, counter(result, RunMetrics.deadLetters(Reason.NON_FINITE_CLASS_VALUE)));
-    assertEquals(6, counter(result, RunMetrics.ROWS_READ));
+    assertEquals(2, splitFact(result, RunMetrics.deadLetters(Reason.MISSING_ID)));
+    assertEquals(1, splitFact(result, RunMetrics.deadLetters(Reason.NULL_CLASS_VALUE)));
+    assertEquals(2, splitFact(result, RunMetrics.deadLetters(Reason.NON_FINITE_CLASS_VALUE)));
+    assertEquals(6, splitFact(result, RunMetrics.ROWS_READ));
+    assertEquals(1, counter(result, RunMetrics.SPLIT_READS));
+    assertEquals(6, counter(result, RunMetrics.ROWS_READ_ALL_ATTEMPTS));
   }
 
   /** The reader with the settings a run would give it, to be adjusted by each test. */
@@ -92,6 +94,18 @@ class ReadPredictionsTest {
         .withFormat(MessageFormat.of(input.schema()))
         .withMaxMessageBytes(1_000_000)
         .withDeadLetterDir("dead-letters");
+  }
+
+  /** A fact per split summed over the splits (each split's gauge {@code name.split_<i>}). */
+  static long splitFact(PipelineResult result, String name) {
+    long sum = 0;
+    for (var gauge : result.metrics().queryMetrics(MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.inNamespace(RunMetrics.NAMESPACE)).build()).getGauges()) {
+      if (gauge.getName().getName().startsWith(name + RunMetrics.SPLIT_FACT)) {
+        sum += gauge.getCommitted().getValue();
+      }
+    }
+    return sum;
   }
 
   private static long counter(PipelineResult result, String name) {

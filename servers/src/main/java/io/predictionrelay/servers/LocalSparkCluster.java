@@ -56,9 +56,49 @@ public final class LocalSparkCluster implements AutoCloseable {
   /** A one-worker cluster on free ports in {@code workDir} (a test's own directory, deleted with it). */
   public static LocalSparkCluster createForTest(Path workDir, int coresPerWorker, String memoryPerWorker)
       throws IOException {
+    return createForTest(workDir, 1, coresPerWorker, memoryPerWorker);
+  }
+
+  /** A cluster of {@code workers} workers on free ports in {@code workDir}. */
+  public static LocalSparkCluster createForTest(Path workDir, int workers, int coresPerWorker, String memoryPerWorker)
+      throws IOException {
     Path home = Path.of(System.getProperty("spark.home.dir", "spark-home/target"));
-    return create(home, workDir, LocalKafkaBroker.freePortPair(),
-        LocalKafkaBroker.freePortPair(), 1, coresPerWorker, memoryPerWorker);
+    // The master's UI port, then one per worker
+    return create(home, workDir, LocalKafkaBroker.freePortPair(), LocalKafkaBroker.freePorts(workers + 1),
+        workers, coresPerWorker, memoryPerWorker);
+  }
+
+  /**
+   * The executor JVMs ({@code CoarseGrainedExecutorBackend}) worker {@code worker} runs now, by the
+   * executor id Spark gave them.
+   */
+  public Map<String, ProcessHandle> executors(int worker) {
+    Map<String, ProcessHandle> executors = new java.util.TreeMap<>();
+    workerProcess(worker).descendants().forEach(p -> {
+      List<String> args = p.info().arguments().map(List::of).orElse(List.of());
+      int at = args.indexOf("--executor-id");
+      if (args.contains("org.apache.spark.executor.CoarseGrainedExecutorBackend") && at >= 0 && at + 1 < args.size()) {
+        executors.put(args.get(at + 1), p);
+      }
+    });
+    return executors;
+  }
+
+  /** Kills worker {@code worker} and the executors it ran with SIGKILL, as a machine that is lost. */
+  public void killWorker(int worker) throws InterruptedException {
+    ProcessHandle process = workerProcess(worker);
+    List<ProcessHandle> executors = process.descendants().toList();
+    process.destroyForcibly();
+    executors.forEach(ProcessHandle::destroyForcibly);
+    process.onExit().join();
+    for (ProcessHandle executor : executors) {
+      executor.onExit().join();
+    }
+  }
+
+  private ProcessHandle workerProcess(int worker) {
+    // processes: the master, then the workers in order
+    return processes.get(1 + worker).toHandle();
   }
 
   public String masterUrl() {
