@@ -236,7 +236,7 @@ public final class PublishPredictions {
     RunRecords records = RunRecords.of(plan, startedAt);
     records.started();
     RunSummary summary;
-    try {
+    try (RunRecords.Heartbeat lease = records.heartbeat(RunIdentity.HEARTBEAT)) {
       summary = runToTheEnd(pipeline, plan);
     } catch (RuntimeException e) {
       records.failed(e);

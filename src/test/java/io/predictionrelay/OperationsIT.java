@@ -211,7 +211,9 @@ class OperationsIT {
     RunLedger.Delivered before = delivered(topic, runId);
     assertTrue(before.completeGroups().length > 0, "nothing arrived whole before the resume: "
         + before.messages() + " messages in " + before.partialGroups() + " groups");
-    RunSummary summary = PublishPredictions.run(options(args(topic, "--grouping=" + grouping, "--resume=" + runId)));
+    // The killed attempt's lease may still be fresh: the operator knows its driver is dead.
+    RunSummary summary = PublishPredictions.run(options(args(topic, "--grouping=" + grouping, "--resume=" + runId,
+        "--takeOver")));
     assertTrue(summary.reconciles(), summary.toString());
     assertTrue(summary.predictionsSkipped() + summary.rowsSkipped() > 0, summary.toString());
 
@@ -340,6 +342,49 @@ class OperationsIT {
     var identity = PublishPredictions.prepare(options(args(topic, "--resume=" + runId))).identity();
     assertEquals(3, identity.attempt());
     assertEquals(List.of(3), java.util.Arrays.stream(identity.resume().completeGroups()).boxed().toList());
+  }
+
+  /** An attempt whose heartbeat is fresh holds the run: a resume is refused until its lease runs out, or taken over. */
+  @Test
+  void aRunThatIsAliveIsResumedOnlyWhenItsLeaseRanOutOrWithTakeOver() throws Exception {
+    String topic = "ops-lease";
+    String fingerprint = PublishPredictions.prepare(options(args(topic))).identity().fingerprint();
+    RunLedger ledger = new RunLedger(KAFKA.bootstrapServers(), Map.of());
+    String alive = "20261202-000000-0a11fe00";
+    ledger.write(topic + ".runs", alive, attempt(alive, "started", fingerprint, System.currentTimeMillis()));
+    LaunchException e = assertThrows(LaunchException.class,
+        () -> PublishPredictions.prepare(options(args(topic, "--resume=" + alive))));
+    assertEquals(1, e.getMessage().lines().count());
+    assertTrue(e.getMessage().startsWith("--resume=" + alive + ": the run is alive (heartbeat at ")
+        && e.getMessage().contains("--takeOver"), e.getMessage());
+    assertEquals(2, PublishPredictions.prepare(options(args(topic, "--resume=" + alive, "--takeOver")))
+        .identity().attempt());
+
+    String dead = "20261202-000000-0dead000";
+    long longAgo = System.currentTimeMillis() - 5 * 60_000;
+    ledger.write(topic + ".runs", dead, attempt(dead, "started", fingerprint, longAgo));
+    Map<String, Object> heartbeat = new HashMap<>(attempt(dead, "running", fingerprint, longAgo));
+    heartbeat.put("heartbeat_at_millis", longAgo + 60_000);
+    ledger.write(topic + ".runs", dead, heartbeat);
+    assertEquals(2, PublishPredictions.prepare(options(args(topic, "--resume=" + dead))).identity().attempt());
+  }
+
+  /** A running attempt writes heartbeats until it ends; none follows its end. */
+  @Test
+  void aRunningAttemptWritesHeartbeats() throws Exception {
+    String topic = "ops-heartbeat";
+    var plan = PublishPredictions.prepare(options(args(topic)));
+    var records = io.predictionrelay.run.RunRecords.of(plan, java.time.Instant.now());
+    try (var lease = records.heartbeat(Duration.ofMillis(300))) {
+      Thread.sleep(1_500); // five beats
+    }
+    int beats = runRecords(topic).size();
+    assertTrue(beats >= 3, beats + " heartbeats");
+    List<Long> times = runRecords(topic).stream().map(r -> r.get("heartbeat_at_millis").asLong()).toList();
+    assertEquals(times.stream().sorted().toList(), times);
+    assertTrue(runRecords(topic).stream().allMatch(r -> "running".equals(r.get("status").asText())));
+    Thread.sleep(1_000);
+    assertEquals(beats, runRecords(topic).size(), "no heartbeat after the lease was closed");
   }
 
   private static Map<String, Object> attempt(String runId, String status, String fingerprint, long startedAt) {

@@ -14,6 +14,14 @@ public interface OperationOptions extends PipelineOptions {
 
   void setResume(String value);
 
+  @Description(
+      "With --resume: resume even though the run's lease is fresh (a heartbeat on the runs topic less"
+          + " than 30 s old), for an operator who knows its driver is dead. Both would write otherwise.")
+  @Default.Boolean(false)
+  boolean getTakeOver();
+
+  void setTakeOver(boolean value);
+
   @Description("Most messages per second for the whole run, shared by all writers; 0 (default) is no limit.")
   @Default.Double(0)
   double getMaxMessagesPerSecond();

@@ -16,6 +16,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +27,10 @@ import java.util.Map;
  * topic, so that what arrived whole is not sent again.
  */
 public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume resume) {
+  /** How often a running attempt writes a heartbeat to the runs topic. */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  /** How long after its last heartbeat (or its start) an attempt is taken to be alive. */
+  public static final Duration LEASE = Duration.ofSeconds(30);
 
   /**
    * What a resumed run skips: the buckets (or input splits) whose every message arrived, in any of
@@ -112,7 +118,17 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
           + " changed since that run (fingerprint " + before + ", now " + fingerprint
           + "): resume with the same input and options, or start a new run");
     }
-    if ("completed".equals(record.path("status").asText())) {
+    String status = record.path("status").asText();
+    if (("started".equals(status) || "running".equals(status)) && !options.getTakeOver()) {
+      Instant beat = Instant.ofEpochMilli(record.path("heartbeat_at_millis").asLong(record.path("started_at_millis").asLong(0)));
+      Instant expires = beat.plus(LEASE);
+      if (Instant.now().isBefore(expires)) {
+        throw new LaunchException("--resume=" + runId + ": the run is alive (heartbeat at " + beat + " on "
+            + runsTopic + "; its lease runs until " + expires + "): resume after that, or add --takeOver if its"
+            + " driver is known to be dead");
+      }
+    }
+    if ("completed".equals(status)) {
       return new RunIdentity(runId, fingerprint, new Resume(new int[0], input.totalRows(), 0, 0, attempt,
           record.path("ended_at").asText(record.path("started_at").asText())));
     }

@@ -1,15 +1,20 @@
 package io.predictionrelay.run;
 
 import io.predictionrelay.kafka.ProducerSettings;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The records a run writes to its control topic ({@link RunPlan#runsTopic}), keyed by run id: one
  * when it starts (with the input fingerprint a resume is checked against), and one when it ends,
  * {@code completed} with its counts or {@code failed} with why, so that consumers can wait for a
- * run to be complete instead of guessing. The files sink writes none.
+ * run to be complete instead of guessing; in between, a {@code running} heartbeat, the run's lease
+ * ({@link RunIdentity#LEASE}). The files sink writes none.
  */
 public final class RunRecords {
   private final RunPlan plan;
@@ -41,6 +46,51 @@ public final class RunRecords {
       record.put("error", "counts do not reconcile");
     }
     write(record);
+  }
+
+  /**
+   * Writes a {@code running} record every {@code every} until closed: the lease that keeps a resume
+   * of the same run out while this attempt is alive. A heartbeat that cannot be written is skipped:
+   * the run goes on, and its lease runs out, as it should when the broker cannot hear from it.
+   * Closing waits for a heartbeat being written, so that the run's last record is its end.
+   */
+  public Heartbeat heartbeat(Duration every) {
+    ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread thread = new Thread(task, "run-heartbeat");
+      thread.setDaemon(true);
+      return thread;
+    });
+    if (ledger != null) {
+      beats.scheduleAtFixedRate(() -> {
+        Map<String, Object> record = record("running");
+        record.put("heartbeat_at_millis", System.currentTimeMillis());
+        try {
+          write(record);
+        } catch (RuntimeException missed) {
+          // the broker is away: this attempt's lease runs out
+        }
+      }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return new Heartbeat(beats);
+  }
+
+  /** The heartbeats of a run, until closed. */
+  public static final class Heartbeat implements AutoCloseable {
+    private final ScheduledExecutorService beats;
+
+    private Heartbeat(ScheduledExecutorService beats) {
+      this.beats = beats;
+    }
+
+    @Override
+    public void close() {
+      beats.shutdown();
+      try {
+        beats.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Writes the failure record if the broker still takes it; a run that failed for want of a broker cannot. */
