@@ -45,8 +45,8 @@ public final class ParquetInput implements Serializable {
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       Map<String, FileColumns> fileColumns, Map<String, long[]> fileDeletes, PredictionSchema schema,
-      List<ExtraColumn> extraColumns, long totalRows, long deletedRows, List<String> ignoredColumns, Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot,
-      List<String> identities) {
+      List<ExtraColumn> extraColumns, long totalRows, long deletedRows, List<String> ignoredColumns,
+      Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot, List<String> identities) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -101,21 +101,7 @@ public final class ParquetInput implements Serializable {
       fileSchemas.add(footer.getFileMetaData().getSchema());
     }
     TableSchema table = found.schema();
-    FileSchema published;
-    if (table.columns() != null) {
-      published = FileSchema.of(found.snapshot(), column -> found.snapshot(), table.columns(), columns,
-          partitionColumns);
-    } else {
-      Map<String, String> firstHolder = new LinkedHashMap<>();
-      for (int i = 0; i < fileSchemas.size(); i++) {
-        for (org.apache.parquet.schema.Type column : fileSchemas.get(i).getFields()) {
-          firstHolder.putIfAbsent(column.getName(), found.files().get(i).path());
-        }
-      }
-      String source = found.files().size() == 1 ? found.files().get(0).path() : "--input " + inputs;
-      published = FileSchema.of(source, column -> firstHolder.getOrDefault(column, source),
-          TableSchema.union(fileSchemas), columns, partitionColumns);
-    }
+    FileSchema published = published(inputs, found, fileSchemas, columns);
     List<String> files = new ArrayList<>();
     Map<String, List<String>> partitionValues = new LinkedHashMap<>();
     Map<String, FileColumns> fileColumns = new LinkedHashMap<>();
@@ -130,7 +116,8 @@ public final class ParquetInput implements Serializable {
       ParquetMetadata footer = footers.get(i);
       Map<String, org.apache.parquet.schema.Type> held = table.columnsOf(fileSchemas.get(i));
       FileColumns read = published.columnsIn(file.path(), held, table.columns() != null);
-      published.fileColumns().stream().filter(c -> !held.containsKey(c)).forEach(c -> absent.merge(c, 1, Integer::sum));
+      published.fileColumns().stream().filter(c -> !held.containsKey(c))
+          .forEach(c -> absent.merge(c, 1, Integer::sum));
       files.add(file.path());
       partitionValues.put(file.path(), file.partitionValues());
       fileColumns.put(file.path(), read);
@@ -171,6 +158,28 @@ public final class ParquetInput implements Serializable {
         new ArrayList<>(published.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, fileColumns, fileDeletes, schema, extras, rows,
         deletedRows, ignored, absent, splits, found.snapshot(), identities);
+  }
+
+  /**
+   * The columns published, checked and typed: from the table's schema for a Delta or Iceberg table,
+   * from the union of the files' columns for plain Parquet (a column's problems then name the first
+   * file that holds it).
+   */
+  private static FileSchema published(String inputs, FoundFiles.Found found, List<MessageType> fileSchemas,
+      TableColumns columns) {
+    if (found.schema().columns() != null) {
+      return FileSchema.of(found.snapshot(), column -> found.snapshot(), found.schema().columns(), columns,
+          found.partitionColumns());
+    }
+    Map<String, String> firstHolder = new LinkedHashMap<>();
+    for (int i = 0; i < fileSchemas.size(); i++) {
+      for (org.apache.parquet.schema.Type column : fileSchemas.get(i).getFields()) {
+        firstHolder.putIfAbsent(column.getName(), found.files().get(i).path());
+      }
+    }
+    String source = found.files().size() == 1 ? found.files().get(0).path() : "--input " + inputs;
+    return FileSchema.of(source, column -> firstHolder.getOrDefault(column, source),
+        TableSchema.union(fileSchemas), columns, found.partitionColumns());
   }
 
   public String pattern() {
