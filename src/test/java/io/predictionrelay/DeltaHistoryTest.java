@@ -97,7 +97,7 @@ class DeltaHistoryTest {
 
   @Test
   void columnMappingByNameIsReadAsSparkReadsEveryVersion() {
-    for (long version = 1; version <= 5; version++) {
+    for (long version : new long[] {1, 3, 5}) { // before; renamed and dropped; added again and inserted
       assertPublishedAsSparkReads(byName, version);
     }
     FilesSinkRun latest = assertPublishedAsSparkReads(byName, 6);
@@ -122,7 +122,7 @@ class DeltaHistoryTest {
 
   @Test
   void rowsDeletedByDeletionVectorsAreLeftOutAtEveryVersion() {
-    for (long version = 1; version <= 3; version++) {
+    for (long version : new long[] {2, 3}) { // deleted; updated
       assertPublishedAsSparkReads(deleted, version);
     }
     FilesSinkRun latest = assertPublishedAsSparkReads(deleted, 4);

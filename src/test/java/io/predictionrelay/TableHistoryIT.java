@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tables with a history, each written by its format's own writer, published through a real broker
- * on the Spark runner and verified by the verifier from the same snapshot: every prediction
+ * (the Delta table on the Spark runner, the Iceberg table on the Direct runner) and verified by the
+ * verifier from the same snapshot: every prediction
  * arrives, under its column's name, with the value the table holds; the rows the table deletes and
  * the rows whose class column the file predates are accounted for, and the counts reconcile.
  */
@@ -88,7 +89,8 @@ class TableHistoryIT {
   void aDeltaTableWithColumnMappingAndDeletionVectorsArrivesWhole() throws Exception {
     // 1,000 rows less d2, d20..d29, d200..d299 (111 deleted); rows updated after class_2 was added
     // again (d1, d10..d19, d100..d199: 111) carry it; the rest predate it: dead letters.
-    VerifyReport report = publishAndVerify(delta, "delta-history", 111, 1000 - 111 - 111);
+    VerifyReport report = publishAndVerify(delta, "delta-history", 111, 1000 - 111 - 111,
+        "--runner=SparkRunner", "--sparkMaster=local[2]");
     assertEquals(1000 - 111, report.inputRows);
   }
 
@@ -96,16 +98,16 @@ class TableHistoryIT {
   void anIcebergTableWithAReAddedColumnAndDeletesArrivesWhole() throws Exception {
     // The first file predates class_1 re-added: its 497 rows left are dead letters; the second
     // file's 498 rows left are published.
-    VerifyReport report = publishAndVerify(iceberg.location(), "iceberg-history", 498, 497);
+    VerifyReport report = publishAndVerify(iceberg.location(), "iceberg-history", 498, 497, "--runner=DirectRunner");
     assertEquals(995, report.inputRows);
   }
 
-  private static VerifyReport publishAndVerify(String table, String topic, long published, long deadLetters)
-      throws Exception {
+  private static VerifyReport publishAndVerify(String table, String topic, long published, long deadLetters,
+      String... runner) throws Exception {
     String[] input = {"--input=" + table, "--bootstrapServers=" + KAFKA.bootstrapServers(), "--topic=" + topic};
-    RunSummary summary = PublishPredictions.run(options(Runs.concat(input,
-        "--deadLetterDir=" + dir.resolve(topic + "-dead"), "--reportDir=" + dir.resolve("reports"),
-        "--runner=SparkRunner", "--sparkMaster=local[2]")));
+    String[] run = Runs.concat(input, "--deadLetterDir=" + dir.resolve(topic + "-dead"),
+        "--reportDir=" + dir.resolve("reports"));
+    RunSummary summary = PublishPredictions.run(options(Runs.concat(run, runner)));
     assertTrue(summary.reconciles(), summary.toString());
     assertEquals(published, summary.predictions(), summary.toString());
     assertEquals(deadLetters, summary.deadLettered(), summary.toString());
