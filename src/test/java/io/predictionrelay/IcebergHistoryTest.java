@@ -58,6 +58,44 @@ class IcebergHistoryTest {
     return IcebergTables.append(table, rows);
   }
 
+  private static Schema classic() {
+    return schema(column(1, "id_client", Types.StringType.get()), column(2, "class_0", Types.DoubleType.get()),
+        column(3, "class_1", Types.DoubleType.get()));
+  }
+
+  @Test
+  void rowsDeletedByPositionDeleteFilesAreNotPublished() throws IOException {
+    Table table = create("position", classic());
+    DataFile data = append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8},
+        new Object[] {"c", 0.3, 0.7}, new Object[] {"d", 0.4, 0.6});
+    long before = table.currentSnapshot().snapshotId();
+    IcebergTables.deletePositions(table, data, 1, 3); // b, d
+
+    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
+    assertEquals(List.of("a", "c"), List.copyOf(run.predictions().keySet()));
+    assertEquals(2, run.plan().input().deletedRows());
+    assertEquals(2, run.plan().input().totalRows());
+    List<String> read = new ArrayList<>(); // what the verifier reads
+    run.plan().input().readRecords(run.plan().input().files().get(0), r -> read.add(r.get("id_client").toString()));
+    assertEquals(List.of("a", "c"), read);
+    assertEquals(List.of("a", "b", "c", "d"),
+        List.copyOf(assertPublishedAsIcebergReads(table, before).predictions().keySet()));
+  }
+
+  @Test
+  void rowsDeletedByEqualityDeleteFilesOnTheIdAreNotPublishedWhereTheyPrecedeTheDelete() throws IOException {
+    Table table = create("equality", classic());
+    append(table, new Object[] {"a", 0.1, 0.9}, new Object[] {"b", 0.2, 0.8}, new Object[] {"c", 0.3, 0.7});
+    // An upsert as Flink writes one: the old row deleted by its key, the new one appended after it.
+    IcebergTables.deleteEqual(table, "id_client", "b");
+    append(table, new Object[] {"b", 0.25, 0.75}); // written after the delete: not deleted by it
+
+    FilesSinkRun run = assertPublishedAsIcebergReads(table, table.currentSnapshot().snapshotId());
+    assertEquals(List.of("a", "b", "c"), List.copyOf(run.predictions().keySet()));
+    assertEquals(0.25, run.predictions().get("b").get("class_0").doubleValue());
+    assertEquals(1, run.plan().input().deletedRows());
+  }
+
   private static Schema schema(Types.NestedField... fields) {
     return new Schema(fields);
   }
