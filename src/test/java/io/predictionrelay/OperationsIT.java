@@ -376,14 +376,18 @@ class OperationsIT {
     var plan = PublishPredictions.prepare(options(args(topic)));
     var records = io.predictionrelay.run.RunRecords.of(plan, java.time.Instant.now());
     try (var lease = records.heartbeat(Duration.ofMillis(300))) {
-      Thread.sleep(1_500); // five beats
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      while (runRecords(topic).size() < 3) {
+        assertTrue(System.nanoTime() < deadline, "fewer than 3 heartbeats in a minute");
+        Thread.sleep(100); // polling interval
+      }
     }
     int beats = runRecords(topic).size();
     assertTrue(beats >= 3, beats + " heartbeats");
     List<Long> times = runRecords(topic).stream().map(r -> r.get("heartbeat_at_millis").asLong()).toList();
     assertEquals(times.stream().sorted().toList(), times);
     assertTrue(runRecords(topic).stream().allMatch(r -> "running".equals(r.get("status").asText())));
-    Thread.sleep(1_000);
+    Thread.sleep(1_000); // three intervals: a heartbeat still scheduled would have been written
     assertEquals(beats, runRecords(topic).size(), "no heartbeat after the lease was closed");
   }
 

@@ -268,23 +268,9 @@ final class FileSchema {
   }
 
   private static IdType idType(String file, Type field) {
-    PrimitiveType type = field.asPrimitiveType();
-    LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-    switch (type.getPrimitiveTypeName()) {
-      case BINARY:
-        if (logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
-            || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation) {
-          return IdType.STRING;
-        }
-        break;
-      case INT32:
-      case INT64:
-        if (isPlainInteger(logical)) {
-          return IdType.INTEGER;
-        }
-        break;
-      default:
-        break;
+    Kind kind = kindOrNull(field.asPrimitiveType());
+    if (kind == Kind.STRING || kind == Kind.INTEGER) {
+      return kind == Kind.STRING ? IdType.STRING : IdType.INTEGER;
     }
     throw new LaunchException(file + ": column " + field.getName() + " is " + describe(field)
         + ", expected the id: a string or an integer");
@@ -296,32 +282,22 @@ final class FileSchema {
   }
 
   private static ClassColumn classColumn(String file, PrimitiveType type) {
-    LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-    if (logical instanceof DecimalLogicalTypeAnnotation decimal) {
+    Kind kind = kindOrNull(type);
+    if (kind == Kind.DECIMAL) {
+      DecimalLogicalTypeAnnotation decimal = (DecimalLogicalTypeAnnotation) type.getLogicalTypeAnnotation();
       return ClassColumn.decimal(type.getName(), decimal.getPrecision(), decimal.getScale());
     }
-    switch (type.getPrimitiveTypeName()) {
-      case DOUBLE:
-        if (logical == null) {
-          return ClassColumn.of(type.getName(), NumberType.DOUBLE);
-        }
-        break;
-      case FLOAT:
-        if (logical == null) {
-          return ClassColumn.of(type.getName(), NumberType.FLOAT);
-        }
-        break;
-      case INT32:
-      case INT64:
-        if (isPlainInteger(logical)) {
-          return ClassColumn.of(type.getName(), NumberType.INTEGER);
-        }
-        break;
-      default:
-        break;
+    NumberType number = kind == null ? null : switch (kind) {
+      case DOUBLE -> NumberType.DOUBLE;
+      case FLOAT -> NumberType.FLOAT;
+      case INTEGER -> NumberType.INTEGER;
+      default -> null;
+    };
+    if (number == null) {
+      throw new LaunchException(file + ": column " + type.getName() + " is " + describe(type)
+          + ", expected a number: double, float, int, long or decimal");
     }
-    throw new LaunchException(file + ": column " + type.getName() + " is " + describe(type)
-        + ", expected a number: double, float, int, long or decimal");
+    return ClassColumn.of(type.getName(), number);
   }
 
   static ExtraColumn extraColumn(String file, PrimitiveType type) {

@@ -295,6 +295,7 @@ public final class TableSnapshot {
       throw new LaunchException(table + (at.latest() ? "" : " at " + at) + ": " + FoundFiles.firstLine(e), e);
     }
     org.apache.iceberg.Schema schema = snapshotSchema(iceberg, snapshotId);
+    NameMapping mapping = nameMapping(iceberg);
     List<TableFile> files = new ArrayList<>();
     try (CloseableIterable<FileScanTask> tasks = iceberg.newScan().useSnapshot(snapshotId).planFiles()) {
       for (FileScanTask task : tasks) {
@@ -304,7 +305,7 @@ public final class TableSnapshot {
           throw new LaunchException(table + " snapshot " + snapshotId + ": " + file.format()
               + " data files are not supported, only Parquet (" + path + ")");
         }
-        long[] deleted = task.deletes().isEmpty() ? TableFile.NONE : icebergDeleted(iceberg, schema, task);
+        long[] deleted = task.deletes().isEmpty() ? TableFile.NONE : icebergDeleted(iceberg, schema, mapping, task);
         // Identity-partitioned columns are written in Iceberg's data files: no partition values to add.
         files.add(new TableFile(path, file.fileSizeInBytes(), List.of(), file.recordCount(), 0, deleted));
       }
@@ -312,7 +313,7 @@ public final class TableSnapshot {
       throw new LaunchException(table + ": " + FoundFiles.firstLine(e), e);
     }
     return new Found(List.of(), Map.of(), sorted(files), table + " snapshot " + snapshotId,
-        icebergSchema(iceberg, schema));
+        icebergSchema(schema, mapping));
   }
 
   /** The schema a snapshot was written with: later schema changes do not apply to it. */
@@ -325,8 +326,7 @@ public final class TableSnapshot {
    * The snapshot's columns, found in each file by field id as Iceberg's readers find them: the
    * file's own Parquet field ids, else the table's name mapping, else ids by position.
    */
-  private static TableSchema icebergSchema(org.apache.iceberg.Table iceberg, org.apache.iceberg.Schema schema) {
-    NameMapping mapping = nameMapping(iceberg);
+  private static TableSchema icebergSchema(org.apache.iceberg.Schema schema, NameMapping mapping) {
     return TableSchema.iceberg(ParquetSchemaUtil.convert(schema, "table"), file -> ParquetSchemaUtil.hasIds(file)
         ? file : mapping != null ? ParquetSchemaUtil.applyNameMapping(file, mapping) : ParquetSchemaUtil.addFallbackIds(file));
   }
@@ -343,14 +343,13 @@ public final class TableSnapshot {
    * Iceberg's readers.
    */
   private static long[] icebergDeleted(org.apache.iceberg.Table iceberg, org.apache.iceberg.Schema schema,
-      FileScanTask task) {
+      NameMapping mapping, FileScanTask task) {
     GenericDeleteFilter filter =
         new GenericDeleteFilter(iceberg.io(), task, schema, new org.apache.iceberg.Schema(MetadataColumns.ROW_POSITION));
     org.apache.iceberg.Schema required = filter.requiredSchema();
     Parquet.ReadBuilder read = Parquet.read(iceberg.io().newInputFile(task.file().path().toString()))
         .project(required)
         .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(required, fileSchema));
-    NameMapping mapping = nameMapping(iceberg);
     if (mapping != null) {
       read.withNameMapping(mapping);
     }
