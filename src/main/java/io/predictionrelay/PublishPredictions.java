@@ -22,7 +22,7 @@ import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import io.predictionrelay.transforms.PublishToKafka;
-import io.predictionrelay.transforms.ReadPredictions;
+import io.predictionrelay.transforms.ReadSplits;
 import io.predictionrelay.transforms.WriteMessageFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -169,38 +169,45 @@ public final class PublishPredictions {
     }
   }
 
-  /** The graph up to the encoded messages, ready to publish; tests call it on a TestPipeline. */
+  /**
+   * The graph up to the encoded messages, ready to publish; tests call it on a TestPipeline. Both
+   * groupings read with {@link ReadSplits}, which hands them the rows as it reads them: packed per
+   * bucket for {@link GroupIntoBuckets}, cut per split for {@link BatchInSplits}.
+   */
   public static PCollection<EncodedMessage> buildMessages(Pipeline pipeline, RunPlan plan) {
     PublishOptions options = plan.options();
-    ReadPredictions read =
-        ReadPredictions.from(plan.input())
-            .withFormat(plan.format())
-            .withMaxMessageBytes(options.getMaxMessageBytes())
-            .withDeadLetterDir(options.getDeadLetterDir());
-    PCollection<MessageBatch> batches =
-        plan.grouping() == Grouping.BUCKET
-            ? PBegin.in(pipeline)
-                .apply("GroupIntoBuckets", groupIntoBuckets(read, plan))
-                .apply(
-                    "BatchIntoMessages",
-                    BatchIntoMessages.of(plan.format())
-                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                        .withMaxBytes(options.getMaxMessageBytes()))
-            : PBegin.in(pipeline)
-                .apply(
-                    "BatchInSplits",
-                    BatchInSplits.of(plan.identity().resumed()
-                            ? read.skippingSplits(plan.identity().resume().completeGroups())
-                            : read)
-                        .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                        .withMaxBytes(options.getMaxMessageBytes()));
+    PCollection<MessageBatch> batches;
+    if (plan.grouping() == Grouping.BUCKET) {
+      GroupIntoBuckets group = GroupIntoBuckets.of(plan.buckets());
+      if (plan.identity().resumed()) {
+        // The buckets that arrived whole are dropped as they are read, before the shuffle.
+        group = group.skipping(plan.identity().resume().completeGroups());
+      }
+      batches = PBegin.in(pipeline)
+          .apply("ReadSplits", readSplits(plan, group.packing()))
+          .apply("GroupIntoBuckets", group)
+          .apply("BatchIntoMessages",
+              BatchIntoMessages.of(plan.format())
+                  .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                  .withMaxBytes(options.getMaxMessageBytes()));
+    } else {
+      ReadSplits<MessageBatch> read = readSplits(plan,
+          BatchInSplits.of(plan.format())
+              .withMaxPredictions(options.getMaxPredictionsPerMessage())
+              .withMaxBytes(options.getMaxMessageBytes()));
+      batches = PBegin.in(pipeline).apply("ReadSplits", plan.identity().resumed()
+          ? read.skippingSplits(plan.identity().resume().completeGroups())
+          : read);
+    }
     return batches.apply("EncodeJson", EncodeJson.of(plan.format()));
   }
 
-  /** The plan's buckets; for a resumed run, the buckets that arrived whole are dropped before the shuffle. */
-  private static GroupIntoBuckets groupIntoBuckets(ReadPredictions read, RunPlan plan) {
-    GroupIntoBuckets group = GroupIntoBuckets.of(read, plan.buckets());
-    return plan.identity().resumed() ? group.skipping(plan.identity().resume().completeGroups()) : group;
+  /** The plan's splits, read into what the grouping makes of their rows. */
+  private static <T> ReadSplits<T> readSplits(RunPlan plan, ReadSplits.Rows<T> rows) {
+    return ReadSplits.of(plan.input(), rows)
+        .withFormat(plan.format())
+        .withMaxMessageBytes(plan.options().getMaxMessageBytes())
+        .withDeadLetterDir(plan.options().getDeadLetterDir());
   }
 
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */

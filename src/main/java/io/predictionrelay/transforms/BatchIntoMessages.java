@@ -22,7 +22,7 @@ import org.apache.beam.sdk.values.PCollection;
  * {@code maxBytes} of JSON. Rows are ordered by id first, so the same bucket always yields the same
  * messages under the same ids. Only the last message of a bucket can be short of the count cap.
  *
- * <p>A single prediction over the byte cap is an error here; {@link ReadPredictions} sends such
+ * <p>A single prediction over the byte cap is an error here; {@link ReadSplits} sends such
  * rows to the dead letters before they arrive.
  */
 public final class BatchIntoMessages

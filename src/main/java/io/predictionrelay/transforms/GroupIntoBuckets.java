@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
@@ -23,49 +24,48 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
 import org.apache.commons.codec.digest.MurmurHash3;
 
 /**
- * Reads the input and groups its predictions by bucket: MurmurHash3 (x64, 128-bit, first half) of
- * the UTF-8 bytes of {@code id_client}, modulo the bucket count. The same id lands in the same bucket
- * in every JVM, runner and run, with no global ordering and no extra pass.
+ * Groups the predictions by bucket: MurmurHash3 (x64, 128-bit, first half) of the UTF-8 bytes of
+ * {@code id_client}, modulo the bucket count. The same id lands in the same bucket in every JVM,
+ * runner and run, with no global ordering and no extra pass.
  *
- * <p>The rows of one bucket that one bundle reads are packed into one block as they are read, before
- * the {@link GroupByKey}: no element per row is ever made, and the shuffle handles a block per bucket
- * per bundle. Every per-element cost of a runner (its windowed value, the coder call, on Spark the
- * map-side combine and the size sampling of its maps, the cached grouped partition) is paid per block.
- * The blocks of a bucket are concatenated after the grouping: what comes out is exactly what a
- * {@code GroupByKey} of the rows would give (docs/benchmarks.md has the figures). A bundle holds at
- * most {@link #withMaxBufferedRows} rows before it sends its blocks on.
+ * <p>Two halves: {@link #packing()} is what {@link ReadSplits} does with the rows as it reads them,
+ * and this transform groups what the read gives it. The rows of one bucket that one bundle reads are
+ * packed into one block as they are read, before the {@link GroupByKey}: no element per row is ever
+ * made, and the shuffle handles a block per bucket per bundle. Every per-element cost of a runner
+ * (its windowed value, the coder call, on Spark the map-side combine and the size sampling of its
+ * maps, the cached grouped partition) is paid per block. The blocks of a bucket are concatenated
+ * after the grouping: what comes out is exactly what a {@code GroupByKey} of the rows would give
+ * (docs/benchmarks.md has the figures). A bundle holds at most {@link #withMaxBufferedRows} rows
+ * before it sends its blocks on.
  *
  * <p>The bucketing counterpart of {@link BatchInSplits}, which cuts messages as it reads.
  */
-public final class GroupIntoBuckets
-    extends PTransform<PBegin, PCollection<KV<Integer, Iterable<Prediction>>>> {
+public final class GroupIntoBuckets extends PTransform<
+    PCollection<KV<Integer, List<Prediction>>>, PCollection<KV<Integer, Iterable<Prediction>>>> {
   /** About 40 MB of rows of 30 doubles: enough for blocks of tens of rows at 5,000 buckets. */
   static final int DEFAULT_MAX_BUFFERED_ROWS = 100_000;
 
-  private final ReadPredictions read;
   private final int buckets;
   private final int[] skippedBuckets;
   private final int maxBufferedRows;
 
-  private GroupIntoBuckets(ReadPredictions read, int buckets, int[] skippedBuckets, int maxBufferedRows) {
-    this.read = read;
+  private GroupIntoBuckets(int buckets, int[] skippedBuckets, int maxBufferedRows) {
     this.buckets = buckets;
     this.skippedBuckets = skippedBuckets;
     this.maxBufferedRows = maxBufferedRows;
   }
 
-  /** Reads as {@code read} is configured, into {@code buckets} buckets. */
-  public static GroupIntoBuckets of(ReadPredictions read, int buckets) {
+  /** Groups into {@code buckets} buckets. */
+  public static GroupIntoBuckets of(int buckets) {
     if (buckets <= 0) {
       throw new IllegalArgumentException("numBuckets must be positive, got " + buckets);
     }
-    return new GroupIntoBuckets(read, buckets, new int[0], DEFAULT_MAX_BUFFERED_ROWS);
+    return new GroupIntoBuckets(buckets, new int[0], DEFAULT_MAX_BUFFERED_ROWS);
   }
 
   /**
@@ -76,7 +76,7 @@ public final class GroupIntoBuckets
   public GroupIntoBuckets skipping(int[] completeBuckets) {
     int[] sorted = completeBuckets.clone();
     Arrays.sort(sorted);
-    return new GroupIntoBuckets(read, buckets, sorted, maxBufferedRows);
+    return new GroupIntoBuckets(buckets, sorted, maxBufferedRows);
   }
 
   /** At most this many rows wait in a bundle's blocks before they are sent to the grouping. */
@@ -84,7 +84,12 @@ public final class GroupIntoBuckets
     if (maxBufferedRows <= 0) {
       throw new IllegalArgumentException("maxBufferedRows must be positive, got " + maxBufferedRows);
     }
-    return new GroupIntoBuckets(read, buckets, skippedBuckets, maxBufferedRows);
+    return new GroupIntoBuckets(buckets, skippedBuckets, maxBufferedRows);
+  }
+
+  /** What {@link ReadSplits} does with the rows for this grouping: packs them into blocks per bucket. */
+  public ReadSplits.Rows<KV<Integer, List<Prediction>>> packing() {
+    return new PackBuckets(buckets, skippedBuckets, maxBufferedRows);
   }
 
   /** G = ceil(totalRows / rowsPerBucket), at least 1 and at most {@link Integer#MAX_VALUE}. */
@@ -104,52 +109,62 @@ public final class GroupIntoBuckets
   }
 
   @Override
-  public PCollection<KV<Integer, Iterable<Prediction>>> expand(PBegin begin) {
-    return read.splits(begin)
-        .apply("ReadAndPack", ParDo.of(
-            new ReadAndPackFn(read.splitReader(), buckets, skippedBuckets, maxBufferedRows)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(PredictionCoder.of())))
+  public PCollection<KV<Integer, Iterable<Prediction>>> expand(
+      PCollection<KV<Integer, List<Prediction>>> blocks) {
+    return blocks
         .apply("GroupBlocks", GroupByKey.create())
         .apply("ConcatBlocks", ParDo.of(new ConcatFn()))
         .setCoder(KvCoder.of(VarIntCoder.of(), IterableCoder.of(PredictionCoder.of())));
+  }
+
+  /** The rows of the splits packed per bucket, as {@link ReadSplits} reads them. */
+  private record PackBuckets(int buckets, int[] skippedBuckets, int maxBufferedRows)
+      implements ReadSplits.Rows<KV<Integer, List<Prediction>>> {
+    @Override
+    public String stepName() {
+      return "PackBuckets";
+    }
+
+    @Override
+    public ReadSplitsFn<KV<Integer, List<Prediction>>> readingWith(SplitReader reader) {
+      return new PackBucketsFn(reader, buckets, skippedBuckets, maxBufferedRows);
+    }
+
+    @Override
+    public Coder<KV<Integer, List<Prediction>>> coder() {
+      return KvCoder.of(VarIntCoder.of(), ListCoder.of(PredictionCoder.of()));
+    }
   }
 
   /**
    * Reads splits, keys each row by its bucket and packs a bundle's rows of one bucket into one block.
    * Blocks are sent on when {@code maxBufferedRows} rows wait, and when the bundle ends.
    */
-  static final class ReadAndPackFn extends DoFn<InputSplit, KV<Integer, List<Prediction>>> {
-    private final SplitReader reader;
+  static final class PackBucketsFn extends ReadSplitsFn<KV<Integer, List<Prediction>>> {
     private final int buckets;
     private final int[] skippedBuckets;
     private final int maxBufferedRows;
     private transient Map<Integer, List<Prediction>> blocks;
     private transient int buffered;
 
-    ReadAndPackFn(SplitReader reader, int buckets, int[] skippedBuckets, int maxBufferedRows) {
-      this.reader = reader;
+    PackBucketsFn(SplitReader reader, int buckets, int[] skippedBuckets, int maxBufferedRows) {
+      super(reader);
       this.buckets = buckets;
       this.skippedBuckets = skippedBuckets;
       this.maxBufferedRows = maxBufferedRows;
     }
 
-    @Setup
-    public void setup() {
-      reader.setup();
-    }
-
-    @StartBundle
-    public void startBundle() {
-      reader.startBundle();
+    @Override
+    protected void startRows() {
       blocks = new HashMap<>();
       buffered = 0;
     }
 
-    @ProcessElement
-    public void processElement(
-        @Element InputSplit split, OutputReceiver<KV<Integer, List<Prediction>>> out) throws IOException {
+    @Override
+    protected void processSplit(InputSplit split, OutputReceiver<KV<Integer, List<Prediction>>> out)
+        throws IOException {
       long[] skipped = {0};
-      reader.read(split, prediction -> {
+      readRows(split, prediction -> {
         int bucket = bucketOf(prediction.idClient(), buckets);
         if (Arrays.binarySearch(skippedBuckets, bucket) >= 0) {
           skipped[0]++;
@@ -168,18 +183,12 @@ public final class GroupIntoBuckets
       }
     }
 
-    @FinishBundle
-    public void finishBundle(FinishBundleContext context) throws IOException {
+    @Override
+    protected void finishRows(FinishBundleContext context) {
       // The rows all come from the global window (the input is bounded and never re-windowed).
       blocks.forEach((b, block) ->
           context.output(KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
       blocks = null;
-      reader.finishBundle();
-    }
-
-    @Teardown
-    public void teardown() throws IOException {
-      reader.teardown();
     }
   }
 

@@ -23,7 +23,7 @@ class RunCountsTest {
   /** One successful task: it read {@code splits} (index, rows, missing ids) and published {@code published}. */
   private static MetricsContainerStepMap task(List<long[]> splits, long published) throws Exception {
     MetricsContainerStepMap task = new MetricsContainerStepMap();
-    MetricsContainerImpl container = task.getContainer("GroupIntoBuckets/ReadAndPack");
+    MetricsContainerImpl container = task.getContainer("ReadSplits/PackBuckets");
     try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(container)) {
       SplitTally tally = new SplitTally();
       for (long[] split : splits) {

@@ -54,11 +54,15 @@ class BatchInSplitsTest {
   }
 
   private PCollection<MessageBatch> batch(ParquetInput input) {
-    ReadPredictions read = ReadPredictions.from(input)
+    return pipeline.apply(read(input,
+        BatchInSplits.of(MessageFormat.of(input.schema())).withMaxPredictions(10).withMaxBytes(1_000_000)));
+  }
+
+  private ReadSplits<MessageBatch> read(ParquetInput input, BatchInSplits batch) {
+    return ReadSplits.of(input, batch)
         .withFormat(MessageFormat.of(input.schema()))
         .withMaxMessageBytes(1_000_000)
         .withDeadLetterDir(dir.resolve("dead").toString());
-    return pipeline.apply(BatchInSplits.of(read).withMaxPredictions(10).withMaxBytes(1_000_000));
   }
 
   /** The messages of each split, as the file order says they must be: 10 rows each, in order. */
@@ -107,12 +111,9 @@ class BatchInSplitsTest {
   @Test
   void capsHaveNoDefaultsOutsideTheOptions() throws IOException {
     ParquetInput input = repeatedIds();
-    ReadPredictions read = ReadPredictions.from(input)
-        .withFormat(MessageFormat.of(input.schema()))
-        .withMaxMessageBytes(1_000_000)
-        .withDeadLetterDir(dir.toString());
+    MessageFormat format = MessageFormat.of(input.schema());
     assertThrows(IllegalStateException.class,
-        () -> pipeline.apply(BatchInSplits.of(read).withMaxPredictions(10)));
-    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(read).withMaxBytes(0));
+        () -> pipeline.apply(read(input, BatchInSplits.of(format).withMaxPredictions(10))));
+    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(format).withMaxBytes(0));
   }
 }

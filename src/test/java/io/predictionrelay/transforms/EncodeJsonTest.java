@@ -50,7 +50,7 @@ class EncodeJsonTest {
         MessageFormat.of(PredictionSchema.withClasses(2))
             .withLayout(MessageFormat.Layout.COMPACT)
             .withDoublePrecision(3);
-    // ReadPredictions rounds when it reads; these values are as it would pass them on.
+    // ReadSplits rounds when it reads; these values are as it would pass them on.
     MessageBatch batch =
         MessageBatch.inBucket(
             7, 2,

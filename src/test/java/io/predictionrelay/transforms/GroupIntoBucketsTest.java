@@ -69,8 +69,8 @@ class GroupIntoBucketsTest {
     assertEquals(500, GroupIntoBuckets.bucketsFor(1_000_000, 2000));
     assertEquals(501, GroupIntoBuckets.bucketsFor(1_000_001, 2000));
     assertEquals(1, GroupIntoBuckets.bucketsFor(0, 2000));
-    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(null, 0));
-    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(null, 7).withMaxBufferedRows(0));
+    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(0));
+    assertThrows(IllegalArgumentException.class, () -> GroupIntoBuckets.of(7).withMaxBufferedRows(0));
   }
 
   /**
@@ -81,7 +81,7 @@ class GroupIntoBucketsTest {
   @Test
   void eachBucketHoldsExactlyItsRows() throws IOException {
     List<Prediction> rows = writeRows(2_000);
-    PAssert.that(idsPerBucket(GroupIntoBuckets.of(read(), 7).withMaxBufferedRows(13)))
+    PAssert.that(idsPerBucket(GroupIntoBuckets.of(7).withMaxBufferedRows(13)))
         .containsInAnyOrder(expectedBuckets(rows, 7, List.of()));
     pipeline.run().waitUntilFinish();
   }
@@ -90,7 +90,7 @@ class GroupIntoBucketsTest {
   void aResumedRunDropsTheCompleteBucketsAndCountsTheirRows() throws IOException {
     List<Prediction> rows = writeRows(2_000);
     List<KV<Integer, List<String>>> expected = expectedBuckets(rows, 7, List.of(2, 5));
-    PAssert.that(idsPerBucket(GroupIntoBuckets.of(read(), 7).skipping(new int[] {5, 2})))
+    PAssert.that(idsPerBucket(GroupIntoBuckets.of(7).skipping(new int[] {5, 2})))
         .containsInAnyOrder(expected);
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
@@ -98,7 +98,7 @@ class GroupIntoBucketsTest {
     long kept = expected.stream().mapToLong(bucket -> bucket.getValue().size()).sum();
     assertEquals(5, expected.size());
     assertTrue(kept < 1_800 && kept > 1_000, "kept " + kept);
-    assertEquals(rows.size() - kept, ReadPredictionsTest.splitFact(result, RunMetrics.PREDICTIONS_SKIPPED));
+    assertEquals(rows.size() - kept, ReadSplitsTest.splitFact(result, RunMetrics.PREDICTIONS_SKIPPED));
   }
 
   /** Writes {@code count} rows, one id twice, in two files of row groups of about 100 rows. */
@@ -116,17 +116,19 @@ class GroupIntoBucketsTest {
     return rows;
   }
 
-  private ReadPredictions read() throws IOException {
+  /** The splits read as a run reads them, packed for {@code group}. */
+  private ReadSplits<KV<Integer, List<Prediction>>> read(GroupIntoBuckets group) throws IOException {
     ParquetInput input = ParquetInput.describe(dir.toString());
     assertTrue(input.splits().size() >= 10, "row groups: " + input.splits().size());
-    return ReadPredictions.from(input)
+    return ReadSplits.of(input, group.packing())
         .withFormat(MessageFormat.of(input.schema()))
         .withMaxMessageBytes(1_000_000)
         .withDeadLetterDir(dir.resolve("dead").toString());
   }
 
-  private PCollection<KV<Integer, List<String>>> idsPerBucket(GroupIntoBuckets group) {
+  private PCollection<KV<Integer, List<String>>> idsPerBucket(GroupIntoBuckets group) throws IOException {
     return pipeline
+        .apply(read(group))
         .apply(group)
         .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
                 TypeDescriptors.lists(TypeDescriptors.strings())))

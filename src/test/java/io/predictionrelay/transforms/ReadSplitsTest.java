@@ -6,12 +6,15 @@ import static io.predictionrelay.testing.ParquetFixtures.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.predictionrelay.input.InputSplit;
 import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.SplitReader;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.DeadLetter.Reason;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.RunMetrics;
 import io.predictionrelay.model.Prediction;
+import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.testing.TestPipelines;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
@@ -32,7 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ReadPredictionsTest {
+class ReadSplitsTest {
   @TempDir Path dir;
   private TestPipeline pipeline;
 
@@ -88,12 +92,35 @@ class ReadPredictionsTest {
     assertEquals(6, counter(result, RunMetrics.ROWS_READ_ALL_ATTEMPTS));
   }
 
-  /** The reader with the settings a run would give it, to be adjusted by each test. */
-  private static ReadPredictions read(ParquetInput input) {
-    return ReadPredictions.from(input)
+  /** The reader with the settings a run would give it, each row an element, to be adjusted by each test. */
+  private static ReadSplits<Prediction> read(ParquetInput input) {
+    return ReadSplits.of(input, new EachRow())
         .withFormat(MessageFormat.of(input.schema()))
         .withMaxMessageBytes(1_000_000)
         .withDeadLetterDir("dead-letters");
+  }
+
+  /** Each row as an element: what the groupings avoid, and what shows the reader's output plainly. */
+  static final class EachRow implements ReadSplits.Rows<Prediction> {
+    @Override
+    public String stepName() {
+      return "EachRow";
+    }
+
+    @Override
+    public ReadSplitsFn<Prediction> readingWith(SplitReader reader) {
+      return new ReadSplitsFn<>(reader) {
+        @Override
+        protected void processSplit(InputSplit split, OutputReceiver<Prediction> out) throws IOException {
+          readRows(split, out::output);
+        }
+      };
+    }
+
+    @Override
+    public Coder<Prediction> coder() {
+      return PredictionCoder.of();
+    }
   }
 
   /** A fact per split summed over the splits (each split's gauge {@code name.split_<i>}). */

@@ -1,0 +1,115 @@
+package io.predictionrelay.transforms;
+
+import io.predictionrelay.input.InputSplit;
+import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.input.SplitReader;
+import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.Prediction;
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The read step: lists the planned splits of a {@link ParquetInput} (row groups, from the footers),
+ * spreads them over the workers, and reads each with a {@link SplitReader}, which turns each row at
+ * once into a compact {@link Prediction} (rounded when the {@link MessageFormat} asks), so no Avro
+ * record is ever shuffled. Rows that cannot be published are written to dead-letter files and
+ * counted per reason, right here: a second output would make the Spark runner cache every row.
+ *
+ * <p>What becomes of the rows is the grouping's: {@link GroupIntoBuckets#packing} packs them into
+ * blocks per bucket, {@link BatchInSplits} cuts them into messages. Either is a {@link Rows} whose
+ * DoFn ({@link ReadSplitsFn}) is handed each row as it is read, so no element per row is made.
+ */
+public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<OutputT>> {
+  /** What a grouping does with the rows of the splits, as they are read. */
+  public interface Rows<OutputT> extends Serializable {
+    /** The step's name within {@code ReadSplits}, e.g. {@code PackBuckets}. */
+    String stepName();
+
+    /** The DoFn that reads the splits with {@code reader} and outputs what their rows make. */
+    ReadSplitsFn<OutputT> readingWith(SplitReader reader);
+
+    Coder<OutputT> coder();
+  }
+
+  private final ParquetInput input;
+  private final Rows<OutputT> rows;
+  private final MessageFormat format;
+  private final int maxMessageBytes;
+  private final String deadLetterDir;
+  private final int[] skippedSplits;
+
+  private ReadSplits(ParquetInput input, Rows<OutputT> rows, MessageFormat format, int maxMessageBytes,
+      String deadLetterDir, int[] skippedSplits) {
+    this.input = input;
+    this.rows = rows;
+    this.format = format;
+    this.maxMessageBytes = maxMessageBytes;
+    this.deadLetterDir = deadLetterDir;
+    this.skippedSplits = skippedSplits;
+  }
+
+  /**
+   * Reads {@code input}, handing its rows to {@code rows}; a format, the byte cap and the
+   * dead-letter directory must be given.
+   */
+  public static <OutputT> ReadSplits<OutputT> of(ParquetInput input, Rows<OutputT> rows) {
+    if (rows == null) {
+      throw new IllegalArgumentException("rows must be given: what the grouping does with them");
+    }
+    return new ReadSplits<>(input, rows, null, 0, null, new int[0]);
+  }
+
+  /** The format messages will have: it decides the rounding and the size of one prediction. */
+  public ReadSplits<OutputT> withFormat(MessageFormat format) {
+    if (!format.schema().equals(input.schema())) {
+      throw new IllegalArgumentException(
+          "format is for columns " + format.schema() + ", the input has " + input.schema());
+    }
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+  }
+
+  /** Rows whose single-prediction message would exceed this many bytes become dead letters. */
+  public ReadSplits<OutputT> withMaxMessageBytes(int maxMessageBytes) {
+    if (maxMessageBytes <= 0) {
+      throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxMessageBytes);
+    }
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+  }
+
+  /** Where dead letters go: JSON Lines files, one per bundle that had any. */
+  public ReadSplits<OutputT> withDeadLetterDir(String deadLetterDir) {
+    if (deadLetterDir == null || deadLetterDir.isBlank()) {
+      throw new IllegalArgumentException("deadLetterDir must not be empty");
+    }
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+  }
+
+  /** Leaves out these splits (by index): a resumed run's splits that arrived whole. */
+  public ReadSplits<OutputT> skippingSplits(int[] splits) {
+    int[] sorted = splits.clone();
+    Arrays.sort(sorted);
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, sorted);
+  }
+
+  @Override
+  public PCollection<OutputT> expand(PBegin begin) {
+    if (format == null || maxMessageBytes == 0 || deadLetterDir == null) {
+      throw new IllegalStateException("ReadSplits needs withFormat, withMaxMessageBytes and withDeadLetterDir");
+    }
+    SplitReader reader = new SplitReader(format, input.extraColumns(), maxMessageBytes, deadLetterDir);
+    return begin
+        .apply("ListSplits", Create.of(input.splits().stream()
+                .filter(split -> Arrays.binarySearch(skippedSplits, split.index()) < 0).toList())
+            .withCoder(InputSplit.Coder.of()))
+        .apply("SpreadSplits", Reshuffle.viaRandomKey())
+        .apply(rows.stepName(), ParDo.of(rows.readingWith(reader)))
+        .setCoder(rows.coder());
+  }
+}
