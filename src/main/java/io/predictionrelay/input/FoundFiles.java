@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What finding an input's files yields, whether {@link TableFiles} lists plain Parquet or
- * {@link TableSnapshot} reads a table's log or metadata: kept apart from both, so that neither
+ * What finding an input's files yields, whether {@code TableFiles} lists plain Parquet or a
+ * {@code TableSnapshot} reads a table's log or metadata: kept apart from both, so that neither
  * needs the other back.
  */
 final class FoundFiles {
@@ -39,5 +39,19 @@ final class FoundFiles {
     String message = String.valueOf(e.getMessage());
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** A file's path in the form the input was given in: local inputs get local paths back, not file: URIs. */
+  static String asGiven(String spec, String path) {
+    if (!path.startsWith("file:") || spec.startsWith("file:")) {
+      return path;
+    }
+    return new org.apache.hadoop.fs.Path(path).toUri().getPath();
+  }
+
+  /** {@code files} sorted by path, the order of an input's files. */
+  static List<TableFile> byPath(List<TableFile> files) {
+    files.sort(java.util.Comparator.comparing(TableFile::path));
+    return files;
   }
 }

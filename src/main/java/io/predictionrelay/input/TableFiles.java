@@ -26,7 +26,8 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * skipped at any depth ({@code _SUCCESS}, {@code _delta_log/}, {@code .part-0.crc}); Hive-style
  * {@code name=value} directories are partitions whose values belong to every file beneath them.
  * Every other file is data: {@link ParquetInput} refuses one that is not Parquet. A Delta Lake or
- * Iceberg table is not listed: its snapshot's files come from its log or metadata ({@link TableSnapshot}).
+ * Iceberg table is not listed: its snapshot's files come from its log or metadata ({@link TableFormat},
+ * {@link TableSnapshot}).
  */
 final class TableFiles {
   private TableFiles() {}
@@ -47,12 +48,14 @@ final class TableFiles {
       }
     }
     if (specs.size() == 1) {
-      Optional<Found> table = TableSnapshot.find(specs.get(0), at);
+      Optional<TableSnapshot> table = TableFormat.snapshot(specs.get(0), at);
       if (table.isPresent()) {
-        if (table.get().files().isEmpty()) {
+        TableSnapshot snapshot = table.get();
+        if (snapshot.files().isEmpty()) {
           throw new LaunchException("--input " + inputs + ": the table's snapshot has no data files");
         }
-        return table.get();
+        return new Found(snapshot.partitionColumns(), snapshot.partitionKinds(), snapshot.files(),
+            snapshot.describe(), snapshot.schema());
       }
     }
     if (!at.latest()) {
@@ -62,7 +65,7 @@ final class TableFiles {
     List<String> partitionColumns = null;
     String columnsFrom = null;
     for (String spec : specs) {
-      if (specs.size() > 1 && TableSnapshot.isTable(spec)) {
+      if (specs.size() > 1 && TableFormat.of(spec) != TableFormat.NONE) {
         throw new LaunchException("--input " + spec + ": a Delta or Iceberg table is read alone, not among other inputs");
       }
       for (Match match : match(spec)) {

@@ -28,7 +28,7 @@ import org.apache.hadoop.util.Progressable;
  * Iceberg, which read a table's log and metadata through Hadoop, read {@code s3://} and
  * {@code s3a://} tables with the same S3 client and options ({@code --endpoint},
  * {@code --s3PathStyleAccess}, credentials) as the data files. Hadoop's own S3A connector is not on
- * the classpath: it needs the whole AWS SDK v1 bundle. {@link io.predictionrelay.input.TableSnapshot} registers it for those
+ * the classpath: it needs the whole AWS SDK v1 bundle. {@link FileSystemSetup#hadoopConfiguration()} registers it for those
  * schemes in its configuration only; Beam's file systems must be set up first
  * ({@code FileSystems.setDefaultPipelineOptions}).
  *

@@ -36,6 +36,32 @@ public final class FileSystemSetup {
   private FileSystemSetup() {}
 
   /**
+   * The Hadoop configuration that Delta Kernel and Iceberg read the table with: {@code core-site.xml}
+   * and {@code hdfs-site.xml} from the classpath (as under {@code spark-submit}) and from
+   * {@code HADOOP_CONF_DIR} (as Beam's Hadoop file system and Hadoop's own clients find them);
+   * {@code s3://} and {@code s3a://} served by {@link BeamHadoopFileSystem}.
+   */
+  public static Configuration hadoopConfiguration() {
+    Configuration conf = new Configuration();
+    // s3:// and s3a:// through Beam's S3 file system, as the data files. Left in Hadoop's file system
+    // cache: Delta Kernel 3.3 reads checkpoints with a Configuration of its own (Parquet's default),
+    // which finds the bucket's file system only there.
+    for (String scheme : FileSystemSetup.S3_SCHEMES) {
+      conf.set("fs." + scheme + ".impl", BeamHadoopFileSystem.class.getName());
+    }
+    String confDir = System.getenv("HADOOP_CONF_DIR");
+    if (confDir != null && !confDir.isBlank()) {
+      for (String name : List.of("core-site.xml", "hdfs-site.xml")) {
+        java.io.File file = new java.io.File(confDir, name);
+        if (file.isFile()) {
+          conf.addResource(new org.apache.hadoop.fs.Path(file.toURI()));
+        }
+      }
+    }
+    return conf;
+  }
+
+  /**
    * Sets what {@code options} lack for {@code uris} (input, dead-letter and output locations; local
    * paths and nulls are ignored):
    *
