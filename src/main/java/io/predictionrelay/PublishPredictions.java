@@ -8,6 +8,7 @@ import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.run.Grouping;
+import io.predictionrelay.run.Preflight;
 import io.predictionrelay.run.ProgressReporter;
 import io.predictionrelay.run.RunIdentity;
 import io.predictionrelay.run.RunPlan;
@@ -129,7 +130,7 @@ public final class PublishPredictions {
   static void createRunsTopic(RunPlan plan) {
     PublishOptions options = plan.options();
     String runsTopic = RunIdentity.runsTopic(options);
-    try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
+    try (KafkaTopics topics = Preflight.connect(options, plan.producerConfig())) {
       topics.ensureTopic(runsTopic, options.getCreateTopic(), 1, options.getReplicationFactor());
       topics.checkCanWrite(runsTopic);
     }
@@ -158,14 +159,14 @@ public final class PublishPredictions {
    */
   static RunPlan createTopic(RunPlan plan) {
     PublishOptions options = plan.options();
-    try (KafkaTopics topics = RunPlan.connect(options, plan.producerConfig())) {
+    try (KafkaTopics topics = Preflight.connect(options, plan.producerConfig())) {
       topics.ensureTopic(options.getTopic(), true, options.getPartitions(), options.getReplicationFactor());
       // CREATE does not imply WRITE: a user may be allowed to make a topic it cannot fill.
       topics.checkCanWrite(options.getTopic());
       int partitions = topics.describeTopic(options.getTopic()).orElseThrow(() -> new LaunchException(
           "--topic " + options.getTopic() + " was created but cannot be described"));
       int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
-      return plan.withTopic(new RunPlan.Topic(options.getTopic(), partitions, limit));
+      return plan.withTopic(new Preflight.Topic(options.getTopic(), partitions, limit));
     }
   }
 
@@ -305,7 +306,7 @@ public final class PublishPredictions {
     if (plan.sink() != Sink.KAFKA) {
       return OptionalLong.empty();
     }
-    try (KafkaTopics topics = RunPlan.connect(plan.options(), plan.producerConfig())) {
+    try (KafkaTopics topics = Preflight.connect(plan.options(), plan.producerConfig())) {
       return OptionalLong.of(topics.endOffsetSum(plan.options().getTopic()));
     } catch (RuntimeException unknown) {
       System.err.println("warning: the end offsets of " + plan.options().getTopic() + " could not be read ("

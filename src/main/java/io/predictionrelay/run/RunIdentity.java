@@ -6,7 +6,6 @@ import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.transforms.PublishToKafka;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,7 +18,6 @@ import java.util.HexFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Who a run is: its id (in every message's header and in its run records) and the fingerprint of
@@ -91,27 +89,22 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
   }
 
   /**
-   * The identity of a resumed run: checks the run exists and its input is the same, then reads
-   * which of its buckets (or splits) arrived whole, in every attempt since the run first started
-   * (each attempt writes its own start record; messages of all of them carry the run id). A run
-   * whose latest record says it completed has nothing left to send.
+   * The identity of a resumed run, from what the ledger says of it ({@code Preflight}): checks its
+   * input is the same and it is not alive, then takes which of its buckets (or splits) arrived
+   * whole, in every attempt since the run first started (each attempt writes its own start record;
+   * messages of all of them carry the run id). A run whose latest record says it completed has
+   * nothing left to send.
    */
-  static RunIdentity resume(PublishOptions options, Sink sink, Grouping grouping,
-      Map<String, Object> producerConfig, boolean topicExists, ParquetInput input, String fingerprint) {
+  static RunIdentity resume(PublishOptions options, Sink sink, Grouping grouping, RunLedger.History earlier,
+      ParquetInput input, String fingerprint) {
     String runId = options.getResume().trim();
     if (sink != Sink.KAFKA) {
       throw new LaunchException("--resume=" + runId + ": only a run to Kafka can be resumed (--sink=kafka)");
     }
-    RunLedger ledger = new RunLedger(options.getBootstrapServers(), producerConfig);
     String runsTopic = runsTopic(options);
-    List<JsonNode> records = ledger.records(runsTopic, runId);
-    if (records.isEmpty()) {
-      throw new LaunchException("--resume=" + runId + ": no run " + runId + " in the run records of " + runsTopic);
-    }
+    List<JsonNode> records = earlier.records();
     JsonNode record = records.get(records.size() - 1);
     int attempt = 1 + (int) records.stream().filter(r -> "started".equals(r.path("status").asText())).count();
-    long firstStarted = records.stream().mapToLong(r -> r.path("started_at_millis").asLong(Long.MAX_VALUE))
-        .min().orElse(0);
     String before = record.path("input_fingerprint").asText();
     if (!before.equals(fingerprint)) {
       throw new LaunchException("--resume=" + runId + ": the input or the options that shape its messages"
@@ -132,10 +125,7 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
       return new RunIdentity(runId, fingerprint, new Resume(new int[0], input.totalRows(), 0, 0, attempt,
           record.path("ended_at").asText(record.path("started_at").asText())));
     }
-    RunLedger.Delivered delivered = topicExists
-        ? ledger.delivered(options.getTopic(), runId, firstStarted == Long.MAX_VALUE ? 0 : firstStarted,
-            PublishToKafka.RUN_ID_HEADER, PublishToKafka.LAST_HEADER)
-        : new RunLedger.Delivered();
+    RunLedger.Delivered delivered = earlier.delivered();
     int[] complete = delivered.completeGroups();
     long rowsSkipped = 0;
     if (grouping == Grouping.BUNDLE) {

@@ -86,6 +86,12 @@ public final class RunLedger {
     return records;
   }
 
+  /**
+   * What the ledger says of one run: its records on the control topic, oldest first, and what it
+   * delivered to the topic (null when its latest record says it completed: nothing was read).
+   */
+  public record History(List<JsonNode> records, Delivered delivered) {}
+
   /** What one run delivered to a topic, by bucket or split. */
   public static final class Delivered {
     private final Map<Integer, BitSet> chunks = new TreeMap<>();

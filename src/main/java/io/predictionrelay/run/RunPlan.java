@@ -1,38 +1,28 @@
 package io.predictionrelay.run;
 
 import io.predictionrelay.input.ParquetInput;
-import io.predictionrelay.input.TableColumns;
-import io.predictionrelay.input.TableSnapshot;
-import io.predictionrelay.kafka.KafkaClientConfig;
-import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.storage.FileSystemSetup;
 import io.predictionrelay.transforms.GroupIntoBuckets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.beam.sdk.io.FileSystems;
 
 /**
  * What a run will do, settled and checked before the pipeline is built: the options, the topic as
  * the broker describes it, the input as the Parquet footers describe it, the message format, the
- * bucket count, the producer configuration and the runner's settings. An immutable value, made by
- * {@link #plan} in one pass of checks in a fixed order; every problem is a {@link LaunchException}
- * naming the option, file or column, and nothing is written anywhere while planning.
+ * bucket count, the producer configuration, who the run is and the runner's settings. An immutable
+ * value: {@link #plan} checks the options alone, then {@link Preflight} checks what lies outside
+ * the run, and {@link #of} computes the plan from the two. Every problem is a
+ * {@link LaunchException} naming the option, file or column, and nothing is written anywhere while
+ * planning.
  */
 public final class RunPlan {
-  /** The topic as the broker described it: its partitions and the largest record batch it takes. */
-  public record Topic(String name, int partitions, int maxMessageBytes) {}
-
   /** The default rows per bucket is this many times the count cap: about 99.5% full messages. */
   static final int ROWS_PER_BUCKET_PER_MESSAGE = 200;
 
@@ -43,12 +33,12 @@ public final class RunPlan {
   private final MessageFormat format;
   private final int buckets;
   private final Map<String, Object> producerConfig;
-  private final Topic topic; // null: the sink is files, or the topic is still to be created
+  private final Preflight.Topic topic; // null: the sink is files, or the topic is still to be created
   private final Map<String, String> sparkSettings;
   private final RunIdentity identity;
 
   private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
-      MessageFormat format, int buckets, Map<String, Object> producerConfig, Topic topic,
+      MessageFormat format, int buckets, Map<String, Object> producerConfig, Preflight.Topic topic,
       Map<String, String> sparkSettings, RunIdentity identity) {
     this.options = options;
     this.sink = sink;
@@ -63,12 +53,49 @@ public final class RunPlan {
   }
 
   /**
-   * Checks, in order, the options alone, the Kafka client properties ({@code --kafkaConfigFile} under
-   * {@code --producerConfig}), the Kafka cluster and topic and the user's right to write it (for the
-   * Kafka sink; a missing topic is left to {@link io.predictionrelay.PublishPredictions#prepare} to create), then the
-   * input's footers, and settles the rest. Reads only.
+   * Checks the options alone, then what lies outside the run ({@link Preflight#check}: Kafka, the
+   * file systems, the input, the run records of a resumed run), and settles the rest
+   * ({@link #of}). Reads only.
    */
   public static RunPlan plan(PublishOptions options) {
+    return of(options, Preflight.check(options, checkOptions(options).sink()));
+  }
+
+  /**
+   * The plan from the options and what the pre-flight checks found: the message format, the bucket
+   * count, who the run is, the runner's settings. Talks to nothing.
+   */
+  public static RunPlan of(PublishOptions options, Preflight found) {
+    Checked checked = checkOptions(options);
+    ParquetInput input = found.input();
+    MessageFormat format = MessageOptions.format(options, input.schema());
+    int smallest = new PredictionJson(format).smallestMessageSize();
+    if (options.getMaxMessageBytes() < smallest) {
+      throw new LaunchException(
+          "--maxMessageBytes=" + options.getMaxMessageBytes() + " is below the smallest possible"
+              + " message of this schema (" + smallest + " bytes for one prediction)");
+    }
+    int rowsPerBucket =
+        options.getRowsPerBucket() > 0
+            ? options.getRowsPerBucket()
+            : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
+    int buckets =
+        options.getNumBuckets() > 0
+            ? options.getNumBuckets()
+            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
+    String fingerprint = RunIdentity.fingerprint(input, options, checked.grouping(), buckets, format);
+    RunIdentity identity = options.getResume() == null
+        ? RunIdentity.newRun(fingerprint)
+        : RunIdentity.resume(options, checked.sink(), checked.grouping(), found.earlier(), input, fingerprint);
+    RunPlan plan = new RunPlan(options, checked.sink(), checked.grouping(), input, format, buckets,
+        found.producerConfig(), null, RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
+    return found.topic() == null ? plan : plan.withTopic(found.topic());
+  }
+
+  /** The options that need nothing else to be checked. */
+  private record Checked(Sink sink, Grouping grouping) {}
+
+  private static Checked checkOptions(PublishOptions options) {
     Sink sink = parse(Sink.class, "sink", options.getSink());
     Grouping grouping = parse(Grouping.class, "grouping", options.getGrouping());
     MessageOptions.check(options);
@@ -85,53 +112,7 @@ public final class RunPlan {
       throw new LaunchException(
           "--rowsPerBucket=" + options.getRowsPerBucket() + ": must be 0 (default) or positive");
     }
-
-    Map<String, Object> producerConfig = Map.of();
-    Optional<Topic> topic = Optional.empty();
-    if (sink == Sink.KAFKA) {
-      if (options.getTopic() == null || options.getTopic().isBlank()) {
-        throw new LaunchException("--topic is empty");
-      }
-      ProducerSettings.checkBootstrapServers(options.getBootstrapServers());
-      Map<String, String> fromFile = KafkaClientConfig.load(options.getKafkaConfigFile());
-      producerConfig =
-          ProducerSettings.resolve(options.getProducerConfig(), fromFile, options.getMaxMessageBytes());
-      topic = inspectTopic(options, producerConfig);
-    }
-
-    // Before file systems are registered: they are registered from these options (on workers too).
-    try {
-      List<String> paths = new ArrayList<>(List.of(options.getInput().split(",")));
-      paths.add(options.getDeadLetterDir());
-      paths.add(options.getOutputDir());
-      FileSystemSetup.configure(options, paths.stream().map(String::trim).toArray(String[]::new));
-    } catch (IllegalArgumentException e) {
-      throw new LaunchException(e.getMessage(), e);
-    }
-    FileSystems.setDefaultPipelineOptions(options);
-    ParquetInput input = ParquetInput.describe(options.getInput(), TableColumns.of(options), TableSnapshot.At.of(options));
-    MessageFormat format = MessageOptions.format(options, input.schema());
-    int smallest = new PredictionJson(format).smallestMessageSize();
-    if (options.getMaxMessageBytes() < smallest) {
-      throw new LaunchException(
-          "--maxMessageBytes=" + options.getMaxMessageBytes() + " is below the smallest possible"
-              + " message of this schema (" + smallest + " bytes for one prediction)");
-    }
-    int rowsPerBucket =
-        options.getRowsPerBucket() > 0
-            ? options.getRowsPerBucket()
-            : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
-    int buckets =
-        options.getNumBuckets() > 0
-            ? options.getNumBuckets()
-            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
-    String fingerprint = RunIdentity.fingerprint(input, options, grouping, buckets, format);
-    RunIdentity identity = options.getResume() == null
-        ? RunIdentity.newRun(fingerprint)
-        : RunIdentity.resume(options, sink, grouping, producerConfig, topic.isPresent(), input, fingerprint);
-    RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
-        RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
-    return topic.map(plan::withTopic).orElse(plan);
+    return new Checked(sink, grouping);
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
@@ -148,37 +129,10 @@ public final class RunPlan {
   }
 
   /**
-   * Connects to the cluster (store files, login, TLS) and describes the topic, if it exists, and
-   * checks the user may write it; refuses a missing one it may not create (asking the broker, which
-   * creates nothing). WRITE on a topic still to be created is checked once it is.
-   */
-  private static Optional<Topic> inspectTopic(PublishOptions options, Map<String, Object> producerConfig) {
-    try (KafkaTopics topics = connect(options, producerConfig)) {
-      Optional<Integer> partitions = topics.describeTopic(options.getTopic());
-      if (partitions.isEmpty()) {
-        if (!options.getCreateTopic()) {
-          throw new LaunchException("--topic " + options.getTopic() + " does not exist on "
-              + options.getBootstrapServers() + " and --createTopic=false");
-        }
-        topics.checkCanCreate(options.getTopic(), options.getPartitions(), options.getReplicationFactor());
-        return Optional.empty();
-      }
-      topics.checkCanWrite(options.getTopic());
-      int limit = topics.checkAccepts(options.getTopic(), options.getMaxMessageBytes());
-      return Optional.of(new Topic(options.getTopic(), partitions.get(), limit));
-    }
-  }
-
-  public static KafkaTopics connect(PublishOptions options, Map<String, Object> producerConfig) {
-    return KafkaTopics.connect(options.getBootstrapServers(), producerConfig,
-        Duration.ofSeconds(options.getBrokerTimeoutSeconds()));
-  }
-
-  /**
    * The plan once the topic is known: the producer's batches fitted to the topic's limit (a larger
    * batch the broker refuses is split by the producer into batches just as large, KAFKA-8350).
    */
-  public RunPlan withTopic(Topic topic) {
+  public RunPlan withTopic(Preflight.Topic topic) {
     Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
     ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
     return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity);
@@ -215,7 +169,7 @@ public final class RunPlan {
   }
 
   /** The topic, once it exists; empty for the files sink. */
-  public Optional<Topic> topic() {
+  public Optional<Preflight.Topic> topic() {
     return Optional.ofNullable(topic);
   }
 
