@@ -3,11 +3,17 @@ package io.predictionrelay.run;
 import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
 import static io.predictionrelay.testing.ParquetFixtures.row;
 import static io.predictionrelay.testing.ParquetFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.MessageId;
 import io.predictionrelay.model.PredictionSchema;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
@@ -100,5 +106,61 @@ class RunPlanTest {
     write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", 0.1, 0.9)));
     assertRejected("--resume=20261122-010203-0a0b0c0d", "--input=" + dir, "--sink=files", "--resume=20261122-010203-0a0b0c0d");
     assertRejected("--maxMessagesPerSecond", "--input=" + dir, "--sink=files", "--maxMessagesPerSecond=-1");
+  }
+
+  /** What pre-flight found, made by hand: a topic of 6 partitions taking records of up to 100,000 bytes. */
+  private static Preflight found(ParquetInput input, RunLedger.History earlier) {
+    return new Preflight(Map.of("batch.size", 1_048_576, "linger.ms", 5), new Preflight.Topic("t", 6, 100_000),
+        input, earlier);
+  }
+
+  @Test
+  void thePlanIsAValueOfTheOptionsAndWhatPreflightFound() throws IOException {
+    write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", 0.1, 0.9)));
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    // No broker listens on port 1: the plan talks to nothing.
+    RunPlan plan = RunPlan.of(options("--input=" + dir, "--topic=t", "--bootstrapServers=127.0.0.1:1"),
+        found(input, null));
+    assertFalse(plan.topicMissing());
+    assertEquals(6, plan.topicPartitions());
+    assertEquals(Map.of("batch.size", 100_000 - 1024, "linger.ms", 5), plan.producerConfig());
+    assertEquals(1, plan.buckets());
+    assertEquals(1, plan.identity().attempt());
+  }
+
+  @Test
+  void aResumedRunIsDecidedFromWhatItsLedgerSays() throws Exception {
+    write(dir.resolve("p.parquet"), predictionSchema(2), List.of(row("x", 0.1, 0.9)));
+    ParquetInput input = ParquetInput.describe(dir.toString());
+    String[] run = {"--input=" + dir, "--topic=t", "--numBuckets=3"};
+    String fingerprint = RunPlan.of(options(run), found(input, null)).identity().fingerprint();
+    String[] resume = {"--input=" + dir, "--topic=t", "--numBuckets=3", "--resume=r1"};
+    ObjectMapper json = new ObjectMapper();
+    JsonNode started = json.readTree("{\"status\":\"started\",\"input_fingerprint\":\"" + fingerprint
+        + "\",\"started_at_millis\":1000,\"heartbeat_at_millis\":1000}");
+
+    // Bucket 0 arrived whole; of bucket 2 only chunk 1, which is sent again with the rest.
+    RunLedger.Delivered delivered = new RunLedger.Delivered();
+    delivered.add(MessageId.ofBucket(0, 0), true);
+    delivered.add(MessageId.ofBucket(2, 1), false);
+    RunIdentity.Resume resumed = RunPlan.of(options(resume),
+        found(input, new RunLedger.History(List.of(started), delivered))).identity().resume();
+    assertArrayEquals(new int[] {0}, resumed.completeGroups());
+    assertEquals(1, resumed.partialGroups());
+    assertEquals(1, resumed.messagesToResend());
+    assertEquals(2, resumed.attempt());
+    assertFalse(resumed.completed());
+
+    JsonNode completed = json.readTree("{\"status\":\"completed\",\"input_fingerprint\":\"" + fingerprint
+        + "\",\"ended_at\":\"2026-12-01T00:00:00Z\"}");
+    RunIdentity.Resume done = RunPlan.of(options(resume),
+        found(input, new RunLedger.History(List.of(started, completed), null))).identity().resume();
+    assertEquals("2026-12-01T00:00:00Z", done.completedAt());
+
+    JsonNode other = json.readTree("{\"status\":\"failed\",\"input_fingerprint\":\"0123\"}");
+    LaunchException e = assertThrows(LaunchException.class, () -> RunPlan.of(options(resume),
+        found(input, new RunLedger.History(List.of(started, other), delivered))));
+    assertTrue(e.getMessage().startsWith("--resume=r1: the input or the options that shape its messages changed"),
+        e.getMessage());
   }
 }
