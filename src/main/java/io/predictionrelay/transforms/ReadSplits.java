@@ -22,8 +22,8 @@ import org.apache.beam.sdk.values.PCollection;
  * record is ever shuffled. Rows that cannot be published are written to dead-letter files and
  * counted per reason, right here: a second output would make the Spark runner cache every row.
  *
- * <p>What becomes of the rows is the grouping's: {@link GroupIntoBuckets#packing} packs them into
- * blocks per bucket, {@link BatchInSplits} cuts them into messages. Either is a {@link Rows} whose
+ * <p>What becomes of the rows is the grouping's: {@code GroupIntoBuckets.packing()} packs them into
+ * blocks per bucket, {@code BatchInSplits} cuts them into messages. Either is a {@link Rows} whose
  * DoFn ({@link ReadSplitsFn}) is handed each row as it is read, so no element per row is made.
  */
 public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<OutputT>> {

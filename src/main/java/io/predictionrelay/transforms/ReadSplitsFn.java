@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.DoFn;
 
 /**
- * The base of the DoFns that read splits ({@link ReadSplits}): it owns the {@link SplitReader}'s
+ * The base of the DoFns that read splits ({@code ReadSplits}): it owns the {@link SplitReader}'s
  * lifecycle (its set-up, a dead-letter file per bundle, the counts per split), so that a grouping's
  * DoFn says only what it does with the rows as they are read ({@link #processSplit}). The rows are
  * handed over one by one, never as elements: the grouping packs or cuts them before anything leaves
