@@ -3,7 +3,6 @@ package io.predictionrelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
@@ -55,7 +54,7 @@ class EndToEndIT {
 
     VerifyReport report =
         VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
-            .layout(MessageFormat.Layout.parse(options.getLayout()))
+            .layout(options.getLayout())
             .doublePrecision(options.getDoublePrecision())
             .build()
             .verify();

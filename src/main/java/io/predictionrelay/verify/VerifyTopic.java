@@ -10,6 +10,7 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.OptionValues;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
@@ -166,8 +167,12 @@ public final class VerifyTopic {
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(VerifyOptions.class);
       MessageOptions.check(options);
-    } catch (IllegalArgumentException | LaunchException e) {
-      System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + OptionValues.describe(e));
+      System.exit(2);
+      return;
+    } catch (LaunchException e) {
+      System.err.println("error: " + e.getMessage());
       System.exit(2);
       return;
     }
