@@ -56,7 +56,7 @@ public final class PublishPredictions {
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(PublishOptions.class);
     } catch (IllegalArgumentException e) {
-      System.err.println("error: " + OptionValues.describe(e));
+      System.err.println("error: " + OptionValues.describe(e, args));
       System.exit(2);
       return;
     }

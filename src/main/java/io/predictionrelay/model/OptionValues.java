@@ -1,5 +1,6 @@
 package io.predictionrelay.model;
 
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import java.util.Locale;
 
 /**
@@ -39,15 +40,37 @@ public final class OptionValues {
   }
 
   /**
-   * The one line to show for options Beam could not parse: an enum option's own message (Jackson
-   * wraps it twice), else the first line of Beam's.
+   * The one line to show for a command line Beam could not parse: an enum option's own message
+   * (Jackson wraps it twice); a value Jackson could not read as its option's type, named with its
+   * option; else the first line of Beam's message.
    */
-  public static String describe(IllegalArgumentException e) {
+  public static String describe(IllegalArgumentException e, String[] args) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       if (cause instanceof Unknown) {
         return cause.getMessage();
       }
+      if (cause instanceof InvalidFormatException) {
+        InvalidFormatException format = (InvalidFormatException) cause;
+        for (String arg : args) {
+          if (arg.startsWith("--") && arg.endsWith("=" + format.getValue())) {
+            return arg + ": expected " + expected(format.getTargetType());
+          }
+        }
+      }
     }
     return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
+      return "a whole number";
+    }
+    if (type == double.class || type == float.class || type == Double.class || type == Float.class) {
+      return "a number";
+    }
+    if (type == boolean.class || type == Boolean.class) {
+      return "true or false";
+    }
+    return "a value of type " + type.getSimpleName();
   }
 }

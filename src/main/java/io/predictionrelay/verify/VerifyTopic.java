@@ -168,7 +168,7 @@ public final class VerifyTopic {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(VerifyOptions.class);
       MessageOptions.check(options);
     } catch (IllegalArgumentException e) {
-      System.err.println("error: " + OptionValues.describe(e));
+      System.err.println("error: " + OptionValues.describe(e, args));
       System.exit(2);
       return;
     } catch (LaunchException e) {

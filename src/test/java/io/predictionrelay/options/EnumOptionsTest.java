@@ -40,12 +40,13 @@ class EnumOptionsTest {
     assertEquals("--sink=s3: expected 'kafka' or 'files'", rejection("--sink=s3"));
     assertEquals("--grouping=split: expected 'bucket' or 'bundle'", rejection("--grouping=split"));
     assertEquals("--layout=columns: expected 'objects' or 'compact'", rejection("--layout=columns"));
+    assertEquals("--numBuckets=many: expected a whole number", rejection("--numBuckets=many"));
   }
 
   private static String rejection(String arg) {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> options("--input=x", arg));
-    return OptionValues.describe(e);
+    return OptionValues.describe(e, new String[] {"--input=x", arg});
   }
 
   /** Workers get the options as Beam's JSON: the values go in lowercase and come back the same. */
