@@ -136,11 +136,11 @@ class OperationsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received);
+    assertEquals(ROWS, report.received());
     VerifyReport other = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId("some-other-run").build().verify();
-    assertEquals(0, other.messages);
-    assertEquals(ROWS, other.missing);
+    assertEquals(0, other.messages());
+    assertEquals(ROWS, other.missing());
   }
 
   /** The most of {@code amount} in any window of {@code windowMillis}, from the broker's append times. */
@@ -220,10 +220,10 @@ class OperationsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
     // Sent twice: exactly the messages of the buckets that had arrived in part.
-    assertEquals(before.messagesToResend(), report.duplicatedMessages, report.toString());
+    assertEquals(before.messagesToResend(), report.duplicatedMessages(), report.toString());
     assertEquals("completed", runRecords(topic).get(runRecords(topic).size() - 1).get("status").asText());
   }
 

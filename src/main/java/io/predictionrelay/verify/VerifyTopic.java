@@ -67,25 +67,25 @@ public final class VerifyTopic {
     MessageFormat format = MessageOptions.format(options, parquet.schema());
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
-    VerifyReport report = new VerifyReport();
+    VerifyReport.Tally tally = new VerifyReport.Tally();
     try (Spill expected = new Spill(work.resolve("expected"), partitions);
         Spill received = new Spill(work.resolve("received"), partitions);
         Spill keys = new Spill(work.resolve("keys"), partitions)) {
-      spillInput(parquet, format, expected, report);
+      spillInput(parquet, format, expected, tally);
       MessageChecker checker = new MessageChecker(format, options.getMaxPredictionsPerMessage(),
-          options.getMaxMessageBytes(), received, keys, report);
+          options.getMaxMessageBytes(), received, keys, tally);
       new TopicReader(options.getBootstrapServers(), clientConfig, options.getTopic(), options.getSince(),
           options.getMaxMessageBytes())
           .readAll(record -> {
             if (ofThisRun(record)) {
               checker.check(record);
             }
-          }, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
-      log("consumed %,d messages, %,d predictions", report.messages, report.received);
+          }, () -> log("consumed %,d messages, %,d predictions", tally.messages, tally.received));
+      log("consumed %,d messages, %,d predictions", tally.messages, tally.received);
       expected.close();
       received.close();
       keys.close();
-      Reconciler reconciler = new Reconciler(parquet.schema().classCount(), report);
+      Reconciler reconciler = new Reconciler(parquet.schema().classCount(), tally);
       for (int p = 0; p < partitions; p++) {
         reconciler.predictions(expected.file(p), received.file(p));
         reconciler.keys(keys.file(p));
@@ -95,7 +95,7 @@ public final class VerifyTopic {
         files.sorted((a, b) -> b.compareTo(a)).forEach(f -> f.toFile().delete());
       }
     }
-    return report;
+    return tally.report();
   }
 
   /**
@@ -112,7 +112,7 @@ public final class VerifyTopic {
     return clientConfig;
   }
 
-  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport report)
+  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport.Tally tally)
       throws IOException {
     RecordConverter converter =
         new RecordConverter(format, parquet.extraColumns(), options.getMaxMessageBytes());
@@ -120,24 +120,24 @@ public final class VerifyTopic {
         new RecordConverter.Sink() {
           @Override
           public void prediction(Prediction prediction) {
-            report.expected++;
+            tally.expected++;
             expected.write(prediction, "");
           }
 
           @Override
           public void deadLetter(DeadLetter deadLetter) {
-            report.expectedDeadLetters++;
+            tally.expectedDeadLetters++;
           }
         };
     for (String file : parquet.files()) {
       List<String> partitionValues = parquet.partitionValues(file);
       FileColumns columns = parquet.columns(file);
       parquet.readRecords(file, record -> {
-        report.inputRows++;
+        tally.inputRows++;
         converter.convert(record, columns, partitionValues, sink);
       });
     }
-    log("read %,d input rows", report.inputRows);
+    log("read %,d input rows", tally.inputRows);
   }
 
   /** With {@code --runId}, only that run's messages are checked: the topic may hold others. */
