@@ -116,8 +116,8 @@ public final class VerifyTopic {
       throws IOException {
     RecordConverter converter =
         new RecordConverter(format, parquet.extraColumns(), options.getMaxMessageBytes());
-    RecordConverter.Sink sink =
-        new RecordConverter.Sink() {
+    RecordConverter.Receiver receiver =
+        new RecordConverter.Receiver() {
           @Override
           public void prediction(Prediction prediction) {
             tally.expected++;
@@ -134,7 +134,7 @@ public final class VerifyTopic {
       FileColumns columns = parquet.columns(file);
       parquet.readRecords(file, record -> {
         tally.inputRows++;
-        converter.convert(record, columns, partitionValues, sink);
+        converter.convert(record, columns, partitionValues, receiver);
       });
     }
     log("read %,d input rows", tally.inputRows);
