@@ -8,16 +8,17 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.options.Grouping;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.options.Sink;
 import io.predictionrelay.storage.FileSystemSetup;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.io.FileSystems;
@@ -69,8 +70,8 @@ public final class RunPlan {
    * input's footers, and settles the rest. Reads only.
    */
   public static RunPlan plan(PublishOptions options) {
-    Sink sink = parse(Sink.class, "sink", options.getSink());
-    Grouping grouping = parse(Grouping.class, "grouping", options.getGrouping());
+    Sink sink = options.getSink();
+    Grouping grouping = options.getGrouping();
     MessageOptions.check(options);
     if (options.getMaxMessagesPerSecond() < 0 || options.getMaxBytesPerSecond() < 0) {
       throw new LaunchException("--maxMessagesPerSecond and --maxBytesPerSecond must be 0 (no limit) or positive");
@@ -132,19 +133,6 @@ public final class RunPlan {
     RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
         RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
     return topic.map(plan::withTopic).orElse(plan);
-  }
-
-  private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
-    try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      StringBuilder expected = new StringBuilder();
-      for (E constant : type.getEnumConstants()) {
-        expected.append(expected.length() == 0 ? "'" : " or '")
-            .append(constant.name().toLowerCase(Locale.ROOT)).append('\'');
-      }
-      throw new LaunchException("--" + option + "=" + value + ": expected " + expected);
-    }
   }
 
   /**

@@ -37,13 +37,11 @@ class RunPlanTest {
   void rejectsBadOptionsBeforeReadingAnything() {
     assertRejected("--maxPredictionsPerMessage", "--input=x", "--maxPredictionsPerMessage=0");
     assertRejected("--maxMessageBytes", "--input=x", "--maxMessageBytes=-5");
-    assertRejected("--sink", "--input=x", "--sink=s3");
     assertRejected("--bootstrapServers", "--input=x", "--bootstrapServers=nohost");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=no.such.property=1");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=batch.size=big");
     assertRejected("--kafkaConfigFile", "--input=x", "--kafkaConfigFile=/no/such/client.properties");
     assertRejected("--numBuckets", "--input=x", "--numBuckets=-1");
-    assertRejected("--layout", "--input=x", "--layout=columns");
     assertRejected("--doublePrecision", "--input=x", "--doublePrecision=18");
     assertRejected("--doublePrecision", "--input=x", "--doublePrecision=-1");
   }
