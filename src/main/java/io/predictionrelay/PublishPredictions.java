@@ -5,9 +5,11 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.OptionValues;
+import io.predictionrelay.options.Grouping;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
-import io.predictionrelay.run.Grouping;
+import io.predictionrelay.options.Sink;
 import io.predictionrelay.run.Preflight;
 import io.predictionrelay.run.ProgressReporter;
 import io.predictionrelay.run.RunIdentity;
@@ -17,7 +19,6 @@ import io.predictionrelay.run.RunReport;
 import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.run.RunnerDefaults;
 import io.predictionrelay.run.SparkFaults;
-import io.predictionrelay.run.Sink;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
@@ -56,7 +57,7 @@ public final class PublishPredictions {
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(PublishOptions.class);
     } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+      System.err.println("error: " + OptionValues.describe(e, args));
       System.exit(2);
       return;
     }

@@ -184,8 +184,8 @@ class BrokerFaultsIT {
     VerifyReport report =
         VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(ROWS, report.received - report.duplicatedPredictions);
+    assertEquals(0, report.missing());
+    assertEquals(ROWS, report.received() - report.duplicatedPredictions());
   }
 
   @Test

@@ -41,6 +41,6 @@ class BrokerLimitsIT {
     VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), "limits")
         .maxMessageBytes(90000).maxPredictionsPerMessage(500).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertTrue(report.messages > 1 && report.messages < 10, "the byte cap split 500 rows into a few messages: " + report);
+    assertTrue(report.messages() > 1 && report.messages() < 10, "the byte cap split 500 rows into a few messages: " + report);
   }
 }

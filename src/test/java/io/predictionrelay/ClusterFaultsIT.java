@@ -261,13 +261,13 @@ class ClusterFaultsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), run.topic)
         .build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received - report.duplicatedPredictions, report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
-    assertEquals(report.messages - report.duplicatedMessages, counts.get("messagesPublished").asLong(), report.toString());
+    assertEquals(ROWS, report.received() - report.duplicatedPredictions(), report.toString());
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
+    assertEquals(report.messages() - report.duplicatedMessages(), counts.get("messagesPublished").asLong(), report.toString());
     JsonNode retries = counts.get("retries");
     // Messages sent again, as the run counts them from the topic's offsets, are the verifier's duplicates.
-    assertEquals(report.duplicatedMessages, retries.get("messagesSentAgain").asLong(), record + "\n" + report);
+    assertEquals(report.duplicatedMessages(), retries.get("messagesSentAgain").asLong(), record + "\n" + report);
     System.out.println(run.topic + ": " + retries + "\n" + report);
     return retries;
   }

@@ -3,7 +3,6 @@ package io.predictionrelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.run.RunSummary;
 import io.predictionrelay.testing.KafkaBrokerExtension;
@@ -55,22 +54,22 @@ class EndToEndIT {
 
     VerifyReport report =
         VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
-            .layout(MessageFormat.Layout.parse(options.getLayout()))
+            .layout(options.getLayout())
             .doublePrecision(options.getDoublePrecision())
             .build()
             .verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.expected);
-    assertEquals(ROWS, report.received);
-    assertEquals(0, report.missing);
-    assertEquals(0, report.duplicatedPredictions);
-    assertEquals(0, report.duplicatedMessages, report.toString());
-    assertEquals(0, report.overCountCap);
-    assertEquals(0, report.overByteCap);
-    assertEquals(0, report.mismatched);
-    assertEquals(summary.messages(), report.messages);
+    assertEquals(ROWS, report.expected());
+    assertEquals(ROWS, report.received());
+    assertEquals(0, report.missing());
+    assertEquals(0, report.duplicatedPredictions());
+    assertEquals(0, report.duplicatedMessages(), report.toString());
+    assertEquals(0, report.overCountCap());
+    assertEquals(0, report.overByteCap());
+    assertEquals(0, report.mismatched());
+    assertEquals(summary.messages(), report.messages());
     // 30,000 rows in ceil(30,000 / 2,000) = 15 buckets: all messages full but at most one per bucket.
-    assertTrue(report.messages <= ROWS / 10 + 15, "messages: " + report.messages);
+    assertTrue(report.messages() <= ROWS / 10 + 15, "messages: " + report.messages());
 
     // Every partition is listed, and the acknowledged traffic adds up to what was published.
     Map<Integer, Map<String, Long>> partitions = summary.perPartition();

@@ -33,7 +33,7 @@ class FlinkIT {
     assertEquals(ROWS, summary.predictions());
     VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), "flink").build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received);
-    assertEquals(0, report.duplicatedPredictions);
+    assertEquals(ROWS, report.received());
+    assertEquals(0, report.duplicatedPredictions());
   }
 }

@@ -120,27 +120,27 @@ class OperationsIT {
     assertTrue(counts.get("reconciles").asBoolean());
     assertTrue(records.get(1).get("input_fingerprint").asText().matches("[0-9a-f]{32}"), records.get(1).toString());
 
-    Map<Integer, Integer> lastChunk = new HashMap<>();
-    Map<Integer, Integer> chunks = new HashMap<>();
+    Map<Integer, Integer> lastBatch = new HashMap<>();
+    Map<Integer, Integer> batches = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : consume(topic)) {
       assertEquals(runId, header(record, PublishToKafka.RUN_ID_HEADER));
       MessageId id = MessageId.parse(new String(record.key(), StandardCharsets.UTF_8));
-      chunks.merge(id.group(), 1, Integer::sum);
+      batches.merge(id.group(), 1, Integer::sum);
       if ("true".equals(header(record, PublishToKafka.LAST_HEADER))) {
-        assertEquals(null, lastChunk.put(id.group(), id.chunk()), "two last messages in bucket " + id.group());
+        assertEquals(null, lastBatch.put(id.group(), id.batch()), "two last messages in bucket " + id.group());
       }
     }
-    assertEquals(chunks.keySet(), lastChunk.keySet());
-    chunks.forEach((bucket, count) -> assertEquals(count - 1, lastChunk.get(bucket), "bucket " + bucket));
+    assertEquals(batches.keySet(), lastBatch.keySet());
+    batches.forEach((bucket, count) -> assertEquals(count - 1, lastBatch.get(bucket), "bucket " + bucket));
 
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received);
+    assertEquals(ROWS, report.received());
     VerifyReport other = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId("some-other-run").build().verify();
-    assertEquals(0, other.messages);
-    assertEquals(ROWS, other.missing);
+    assertEquals(0, other.messages());
+    assertEquals(ROWS, other.missing());
   }
 
   /** The most of {@code amount} in any window of {@code windowMillis}, from the broker's append times. */
@@ -220,10 +220,10 @@ class OperationsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
     // Sent twice: exactly the messages of the buckets that had arrived in part.
-    assertEquals(before.messagesToResend(), report.duplicatedMessages, report.toString());
+    assertEquals(before.messagesToResend(), report.duplicatedMessages(), report.toString());
     assertEquals("completed", runRecords(topic).get(runRecords(topic).size() - 1).get("status").asText());
   }
 
@@ -324,11 +324,11 @@ class OperationsIT {
     try (var send = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(producer,
         new org.apache.kafka.common.serialization.ByteArraySerializer(),
         new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-      for (int chunk = 0; chunk < 2; chunk++) { // bucket 3, whole: chunks 0 and 1, the last marked
+      for (int batch = 0; batch < 2; batch++) { // bucket 3, whole: batches 0 and 1, the last marked
         var record = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>(topic,
-            MessageId.ofBucket(3, chunk).toString().getBytes(StandardCharsets.UTF_8), "[]".getBytes(StandardCharsets.UTF_8));
+            MessageId.ofBucket(3, batch).toString().getBytes(StandardCharsets.UTF_8), "[]".getBytes(StandardCharsets.UTF_8));
         record.headers().add(PublishToKafka.RUN_ID_HEADER, runId.getBytes(StandardCharsets.UTF_8));
-        if (chunk == 1) {
+        if (batch == 1) {
           record.headers().add(PublishToKafka.LAST_HEADER, new byte[0]);
         }
         send.send(record).get();

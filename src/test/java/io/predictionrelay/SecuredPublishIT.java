@@ -117,9 +117,9 @@ class SecuredPublishIT {
         .build()
         .verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received, report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.mismatched);
+    assertEquals(ROWS, report.received(), report.toString());
+    assertEquals(0, report.missing());
+    assertEquals(0, report.mismatched());
   }
 
   private static void assertPublished(RunSummary summary) {

@@ -75,7 +75,7 @@ class SparkStandaloneIT {
     VerifyReport report =
         VerifyTopicBuilder.of(input, KAFKA.bootstrapServers(), "standalone").build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received);
-    assertEquals(0, report.missing);
+    assertEquals(ROWS, report.received());
+    assertEquals(0, report.missing());
   }
 }

@@ -141,8 +141,8 @@ class SparkWrittenTablesIT {
     VerifyReport report =
         VerifyTopic.of(PipelineOptionsFactory.fromArgs(table).as(VerifyOptions.class)).verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(ROWS, report.received);
-    assertEquals(0, report.mismatched);
+    assertEquals(ROWS, report.received());
+    assertEquals(0, report.mismatched());
   }
 
   /** One file of the table under a name without an extension, as pandas writes a dataset. */

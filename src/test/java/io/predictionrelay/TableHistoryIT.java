@@ -91,7 +91,7 @@ class TableHistoryIT {
     // again (d1, d10..d19, d100..d199: 111) carry it; the rest predate it: dead letters.
     VerifyReport report = publishAndVerify(delta, "delta-history", 111, 1000 - 111 - 111,
         "--runner=SparkRunner", "--sparkMaster=local[2]");
-    assertEquals(1000 - 111, report.inputRows);
+    assertEquals(1000 - 111, report.inputRows());
   }
 
   @Test
@@ -99,7 +99,7 @@ class TableHistoryIT {
     // The first file predates class_1 re-added: its 497 rows left are dead letters; the second
     // file's 498 rows left are published.
     VerifyReport report = publishAndVerify(iceberg.location(), "iceberg-history", 498, 497, "--runner=DirectRunner");
-    assertEquals(995, report.inputRows);
+    assertEquals(995, report.inputRows());
   }
 
   private static VerifyReport publishAndVerify(String table, String topic, long published, long deadLetters,
@@ -113,9 +113,9 @@ class TableHistoryIT {
     assertEquals(deadLetters, summary.deadLettered(), summary.toString());
     VerifyReport report = VerifyTopic.of(PipelineOptionsFactory.fromArgs(input).as(VerifyOptions.class)).verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(published, report.received);
-    assertEquals(deadLetters, report.expectedDeadLetters);
-    assertEquals(0, report.missing + report.mismatched + report.unexpected);
+    assertEquals(published, report.received());
+    assertEquals(deadLetters, report.expectedDeadLetters());
+    assertEquals(0, report.missing() + report.mismatched() + report.unexpected());
     return report;
   }
 }

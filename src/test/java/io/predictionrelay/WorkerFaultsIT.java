@@ -128,9 +128,9 @@ class WorkerFaultsIT {
 
     VerifyReport report = VerifyTopicBuilder.of(input.toString(), KAFKA.bootstrapServers(), topic).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
-    assertTrue(report.duplicatedMessages >= FAIL_AFTER, "the retry should have re-sent messages: " + report);
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
+    assertTrue(report.duplicatedMessages() >= FAIL_AFTER, "the retry should have re-sent messages: " + report);
 
     // A consumer that keeps the first message of each key sees each prediction exactly once.
     Map<String, byte[]> firstByKey = new HashMap<>();

@@ -39,15 +39,17 @@ import org.knowm.xchart.CategoryChartBuilder;
  * contenders are only meaningful within one run: the machine is shared.
  *
  * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
- *       [--contenders=pipeline,spark,floor,floor-parallel,pipeline-flink,pipeline-compact]
+ *       [--contenders=pipeline,spark,floor,floor-parallel,pipeline-bundle,pipeline-flink,pipeline-compact]
  *       [--brokerPid=.local/kafka/broker.pid] [--jvmArgs="-XX:..."] [--pipelineArgs="--..."]</pre>
  */
 public final class Bench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final List<String> CONTENDERS =
-      List.of("pipeline", "spark", "floor", "floor-parallel", "pipeline-flink", "pipeline-compact");
+      List.of("pipeline", "spark", "floor", "floor-parallel", "pipeline-bundle", "pipeline-flink", "pipeline-compact");
   static final String FLINK_ARGS = "--runner=FlinkRunner --flinkMaster=[local] --parallelism=";
   static final String COMPACT_ARGS = "--layout=compact --doublePrecision=6";
+  /** The shuffle-free grouping: each split's rows cut into messages as they are read. */
+  static final String BUNDLE_ARGS = "--grouping=bundle";
 
   /** One contender's figures. */
   public static final class Result {
@@ -63,6 +65,8 @@ public final class Bench {
     public long predictions;
     public long jsonBytes;
     public int exitCode;
+    /** Seconds the JVM stood still in garbage-collection pauses (its -Xlog:gc); -1 when not measured. */
+    public double gcPauseSeconds = -1;
     public String extra = "";
 
     double rowsPerSecond() {
@@ -127,11 +131,15 @@ public final class Bench {
       result.name = contender;
       result.rows = rows;
       switch (contender) {
-        case "pipeline", "pipeline-compact", "pipeline-flink" -> {
-          boolean compact = contender.equals("pipeline-compact");
+        case "pipeline", "pipeline-compact", "pipeline-bundle", "pipeline-flink" -> {
+          String variantArgs = switch (contender) {
+            case "pipeline-compact" -> COMPACT_ARGS;
+            case "pipeline-bundle" -> BUNDLE_ARGS;
+            default -> "";
+          };
           result.description = flink
               ? "this pipeline, Beam Flink runner, [local], parallelism " + cores
-              : "this pipeline, Beam Spark runner, local[*]" + (compact ? ", " + COMPACT_ARGS : "");
+              : "this pipeline, Beam Spark runner, local[*]" + (variantArgs.isEmpty() ? "" : ", " + variantArgs);
           command.addAll(List.of("io.predictionrelay.PublishPredictions",
               "--input=" + data, "--bootstrapServers=" + bootstrap, "--topic=" + topic,
               "--deadLetterDir=target/bench/dead-letters"));
@@ -141,7 +149,7 @@ public final class Bench {
           if (!producerConfig.isBlank()) {
             command.add("--producerConfig=" + producerConfig);
           }
-          String pipelineArgs = options.getOrDefault("pipelineArgs", "") + (compact ? " " + COMPACT_ARGS : "");
+          String pipelineArgs = options.getOrDefault("pipelineArgs", "") + " " + variantArgs;
           command.addAll(List.of(pipelineArgs.split(" ")).stream()
               .filter(s -> !s.isBlank()).toList());
         }
@@ -160,7 +168,11 @@ public final class Bench {
       }
       System.out.printf("running %s: %s%n", contender, result.description);
       double brokerBefore = processCpuSeconds(brokerPid);
+      Path gcLog = Path.of("target/bench/" + contender + "-" + rows + "-gc.log");
+      command.add(1, "-Xlog:gc:file=" + gcLog);
+      Files.deleteIfExists(gcLog);
       measure(command, result, Path.of("target/bench/" + contender + "-" + rows + ".log"));
+      result.gcPauseSeconds = gcPauseSeconds(gcLog);
       double brokerAfter = processCpuSeconds(brokerPid);
       result.brokerCpuSeconds = brokerBefore < 0 || brokerAfter < 0 ? -1 : brokerAfter - brokerBefore;
       count(bootstrap, topic, result);
@@ -168,9 +180,9 @@ public final class Bench {
         topics.deleteTopic(topic);
       }
       System.out.printf("  %s: %.1f s wall, %.1f s CPU (%.2f s per million rows), broker %.1f s CPU, %.0f MB peak RSS,"
-          + " %,d messages, %,d predictions, exit %d%n",
+          + " %.1f s GC pauses, %,d messages, %,d predictions, exit %d%n",
           contender, result.wallSeconds, result.cpuSeconds, result.cpuPerMillionRows(), result.brokerCpuSeconds,
-          result.peakRssMb, result.messages, result.predictions, result.exitCode);
+          result.peakRssMb, result.gcPauseSeconds, result.messages, result.predictions, result.exitCode);
       results.add(result);
     }
 
@@ -242,6 +254,20 @@ public final class Bench {
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     } catch (IOException | RuntimeException unknown) {
+      return -1;
+    }
+  }
+
+  /**
+   * The pauses a JVM's {@code -Xlog:gc} file records, summed: G1's lines end in the pause's length,
+   * e.g. {@code GC(3) Pause Young (Normal) (G1 Evacuation Pause) 120M->20M(2048M) 4.512ms}.
+   */
+  static double gcPauseSeconds(Path gcLog) {
+    java.util.regex.Pattern pause = java.util.regex.Pattern.compile("Pause.* ([0-9.]+)ms$");
+    try (Stream<String> lines = Files.lines(gcLog)) {
+      return lines.map(pause::matcher).filter(java.util.regex.Matcher::find)
+          .mapToDouble(m -> Double.parseDouble(m.group(1))).sum() / 1000;
+    } catch (IOException | RuntimeException unreadable) {
       return -1;
     }
   }

@@ -50,14 +50,15 @@ final class BenchReport {
     for (Map.Entry<Long, List<Bench.Result>> size : bySize.entrySet()) {
       md.append(String.format("## %,d rows%n%n", size.getKey()));
       md.append("| contender | wall s | rows/s | JSON MB/s | messages | predictions | CPU s | CPU s per M rows"
-          + " | broker CPU s | peak RSS MB | exit |\n");
-      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+          + " | broker CPU s | peak RSS MB | GC pause s | exit |\n");
+      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       Bench.Result pipeline = null;
       for (Bench.Result r : size.getValue()) {
-        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.2f | %s | %.0f | %d |%n",
+        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.2f | %s | %.0f | %s | %d |%n",
             r.description, r.wallSeconds, r.rowsPerSecond(), r.jsonMbPerSecond(), r.messages,
             r.predictions, r.cpuSeconds, r.cpuPerMillionRows(),
-            r.brokerCpuSeconds < 0 ? "–" : String.format("%.1f", r.brokerCpuSeconds), r.peakRssMb, r.exitCode));
+            r.brokerCpuSeconds < 0 ? "–" : String.format("%.1f", r.brokerCpuSeconds), r.peakRssMb,
+            r.gcPauseSeconds < 0 ? "–" : String.format("%.1f", r.gcPauseSeconds), r.exitCode));
         if (r.name.equals("pipeline")) {
           pipeline = r;
         }
@@ -79,8 +80,10 @@ final class BenchReport {
         }
         targets(pipeline, size.getValue(), md);
       }
+      bundleTargets(size.getValue(), md);
       md.append('\n');
     }
+    scaling(bySize, md);
     md.append("![throughput](benchmarks.png)\n\n");
     payloads(docs, md);
     Path existing = docs.resolve("benchmarks.md");
@@ -117,6 +120,52 @@ final class BenchReport {
       md.append("\nTargets (this pipeline, default payload):\n\n");
       lines.forEach(l -> md.append("- ").append(l).append('\n'));
     }
+  }
+
+  /** Round four's targets of the shuffle-free grouping, when it ran with the floors. */
+  private static void bundleTargets(List<Bench.Result> results, StringBuilder md) {
+    Map<String, Bench.Result> by = new java.util.HashMap<>();
+    results.forEach(r -> by.put(r.name, r));
+    Bench.Result bundle = by.get("pipeline-bundle");
+    List<String> bundleLines = new ArrayList<>();
+    if (bundle != null && by.containsKey("floor")) {
+      bundleLines.add(target("CPU s per million rows ≤ 1.15× the single-thread floor's",
+          bundle.cpuPerMillionRows() / by.get("floor").cpuPerMillionRows(), 1.15));
+    }
+    if (bundle != null && by.containsKey("floor-parallel")) {
+      bundleLines.add(target("wall time ≤ 1.1× the parallel floor's",
+          bundle.wallSeconds / by.get("floor-parallel").wallSeconds, 1.1));
+    }
+    if (!bundleLines.isEmpty()) {
+      md.append("\nTargets (this pipeline, ").append(Bench.BUNDLE_ARGS).append("):\n\n");
+      bundleLines.forEach(l -> md.append("- ").append(l).append('\n'));
+    }
+  }
+
+  /**
+   * CPU seconds per million rows of every contender at every size measured, in one table: a cost
+   * that grows faster than the rows shows as a figure that rises from left to right.
+   */
+  private static void scaling(Map<Long, List<Bench.Result>> bySize, StringBuilder md) {
+    if (bySize.size() < 2) {
+      return;
+    }
+    md.append("## Scaling: CPU s per million rows\n\n| contender |");
+    bySize.keySet().forEach(rows -> md.append(String.format(" %,d rows |", rows)));
+    md.append("\n|---|").append("---:|".repeat(bySize.size())).append('\n');
+    for (String name : Bench.CONTENDERS) {
+      StringBuilder row = new StringBuilder("| " + name + " |");
+      boolean any = false;
+      for (List<Bench.Result> results : bySize.values()) {
+        Bench.Result r = results.stream().filter(x -> x.name.equals(name)).findFirst().orElse(null);
+        row.append(r == null ? " – |" : String.format(" %.2f |", r.cpuPerMillionRows()));
+        any |= r != null;
+      }
+      if (any) {
+        md.append(row).append('\n');
+      }
+    }
+    md.append('\n');
   }
 
   /** A negative {@code bound} is a lower bound on the ratio, a positive one an upper bound. */

@@ -52,7 +52,7 @@ final class PayloadSizes {
     return sizes;
   }
 
-  private static final class Encoder implements RecordConverter.Sink {
+  private static final class Encoder implements RecordConverter.Receiver {
     final RecordConverter converter;
     final PredictionJson json;
     final List<Prediction> message = new ArrayList<>(10);

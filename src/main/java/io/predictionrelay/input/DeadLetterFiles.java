@@ -1,10 +1,10 @@
 package io.predictionrelay.input;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.predictionrelay.model.DeadLetter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
@@ -24,10 +24,11 @@ import org.apache.beam.sdk.util.MimeTypes;
  * a copy of every row in memory, for the sake of rows that are almost always absent.
  */
 public final class DeadLetterFiles {
+  private static final JsonFactory JSON = new JsonFactory();
   private final ResourceId directory;
   private ResourceId temporary;
   private ResourceId target;
-  private OutputStream out;
+  private JsonGenerator out;
 
   public DeadLetterFiles(String directory) {
     this.directory = FileSystems.matchNewResource(directory, true);
@@ -38,10 +39,11 @@ public final class DeadLetterFiles {
       String name = "dead-letters-" + UUID.randomUUID() + ".jsonl";
       target = directory.resolve(name, StandardResolveOptions.RESOLVE_FILE);
       temporary = directory.resolve("." + name + ".tmp", StandardResolveOptions.RESOLVE_FILE);
-      out = Channels.newOutputStream(FileSystems.create(temporary, MimeTypes.TEXT));
+      out = JSON.createGenerator(Channels.newOutputStream(FileSystems.create(temporary, MimeTypes.TEXT)))
+          .setRootValueSeparator(null); // one object a line, the newline written after each, no space
     }
-    out.write(deadLetter.toJsonLine().getBytes(StandardCharsets.UTF_8));
-    out.write('\n');
+    deadLetter.writeJson(out);
+    out.writeRaw('\n');
   }
 
   /** Makes this bundle's dead letters visible; call when the bundle finishes. */

@@ -30,7 +30,7 @@ import org.apache.avro.generic.GenericRecord;
  */
 public final class RecordConverter {
   /** Receives the outcome of one conversion. */
-  public interface Sink {
+  public interface Receiver {
     void prediction(Prediction prediction);
 
     void deadLetter(DeadLetter deadLetter);
@@ -71,26 +71,26 @@ public final class RecordConverter {
   }
 
   /** Converts a record of a file without partition values. */
-  public void convert(GenericRecord record, Sink sink) {
-    convert(record, List.of(), sink);
+  public void convert(GenericRecord record, Receiver receiver) {
+    convert(record, List.of(), receiver);
   }
 
   /**
    * Converts a record whose fields are named as the published columns, of a file whose Hive
    * partition values are {@code partitionValues}.
    */
-  public void convert(GenericRecord record, List<String> partitionValues, Sink sink) {
-    convert(record, byName(record.getSchema()), partitionValues, sink);
+  public void convert(GenericRecord record, List<String> partitionValues, Receiver receiver) {
+    convert(record, byName(record.getSchema()), partitionValues, receiver);
   }
 
   /**
    * Converts a record read with {@code columns} ({@link FileColumns#reader}) from a file whose Hive
    * partition values are {@code partitionValues}. A column the file does not hold is null.
    */
-  public void convert(GenericRecord record, FileColumns columns, List<String> partitionValues, Sink sink) {
+  public void convert(GenericRecord record, FileColumns columns, List<String> partitionValues, Receiver receiver) {
     Object id = columns.get(record, 0);
     if (id == null || id.toString().isEmpty()) {
-      sink.deadLetter(deadLetter(Reason.MISSING_ID, schema.idColumn() + " is "
+      receiver.deadLetter(deadLetter(Reason.MISSING_ID, schema.idColumn() + " is "
           + (id == null ? "null" + absent(columns, 0) : "empty"), record, columns, partitionValues));
       return;
     }
@@ -109,7 +109,7 @@ public final class RecordConverter {
       ClassColumn column = classes.get(i);
       Object value = columns.get(record, first + i);
       if (value == null) {
-        sink.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, column.name() + " is null" + absent(columns, first + i),
+        receiver.deadLetter(deadLetter(Reason.NULL_CLASS_VALUE, column.name() + " is null" + absent(columns, first + i),
             record, columns, partitionValues));
         return;
       }
@@ -142,7 +142,7 @@ public final class RecordConverter {
         }
       }
       if (problem != null) {
-        sink.deadLetter(deadLetter(reason, problem, record, columns, partitionValues));
+        receiver.deadLetter(deadLetter(reason, problem, record, columns, partitionValues));
         return;
       }
     }
@@ -150,13 +150,13 @@ public final class RecordConverter {
     if (json.messageSize(json.maxItemSize(prediction), 1) > maxMessageBytes) {
       long size = json.messageSize(json.itemSize(prediction), 1);
       if (size > maxMessageBytes) {
-        sink.deadLetter(deadLetter(Reason.PREDICTION_TOO_LARGE,
+        receiver.deadLetter(deadLetter(Reason.PREDICTION_TOO_LARGE,
             "alone it encodes to " + size + " bytes, over --maxMessageBytes=" + maxMessageBytes,
             record, columns, partitionValues));
         return;
       }
     }
-    sink.prediction(prediction);
+    receiver.prediction(prediction);
   }
 
   private static String absent(FileColumns columns, int column) {

@@ -51,7 +51,7 @@ public final class SplitReader implements Serializable {
 
   /** Reads every row of {@code split}, in order, handing its predictions to {@code out}. */
   public void read(InputSplit split, Consumer<Prediction> out) throws IOException {
-    RecordConverter.Sink sink = new RecordConverter.Sink() {
+    RecordConverter.Receiver receiver = new RecordConverter.Receiver() {
       @Override
       public void prediction(Prediction prediction) {
         out.accept(prediction);
@@ -77,7 +77,7 @@ public final class SplitReader implements Serializable {
           nextDeleted++; // deleted by the table: not one of its rows
           continue;
         }
-        converter.convert(record, split.columns(), split.partitionValues(), sink);
+        converter.convert(record, split.columns(), split.partitionValues(), receiver);
       }
     }
     if (rows != split.rows()) {

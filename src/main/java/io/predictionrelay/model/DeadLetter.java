@@ -1,9 +1,12 @@
 package io.predictionrelay.model;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
@@ -15,6 +18,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
  */
 @DefaultCoder(DeadLetter.Coder.class)
 public final class DeadLetter {
+  private static final JsonFactory JSON = new JsonFactory();
 
   /** Why a row was set aside. The names are the metric names and the {@code reason} field. */
   public enum Reason {
@@ -49,12 +53,25 @@ public final class DeadLetter {
     return rowJson;
   }
 
-  /** The dead-letter line: {@code {"reason":…,"detail":…,"row":{…}}}. */
+  /** Writes the dead-letter line's object, {@code {"reason":…,"detail":…,"row":{…}}}, without a newline. */
+  public void writeJson(JsonGenerator gen) throws IOException {
+    gen.writeStartObject();
+    gen.writeStringField("reason", reason.name());
+    gen.writeStringField("detail", detail);
+    gen.writeFieldName("row");
+    gen.writeRawValue(rowJson);
+    gen.writeEndObject();
+  }
+
+  /** The dead-letter line, as {@link #writeJson} writes it. */
   public String toJsonLine() {
-    JsonStringEncoder quote = JsonStringEncoder.getInstance();
-    return "{\"reason\":\"" + reason.name()
-        + "\",\"detail\":\"" + new String(quote.quoteAsString(detail))
-        + "\",\"row\":" + rowJson + "}";
+    StringWriter out = new StringWriter();
+    try (JsonGenerator gen = JSON.createGenerator(out)) {
+      writeJson(gen);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
   }
 
   @Override

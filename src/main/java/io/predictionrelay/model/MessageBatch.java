@@ -13,8 +13,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 /**
  * The predictions of one future Kafka message and its id, the Kafka key. An id names the group the
  * message was cut from and its place in it, so it is unique within a run by construction, and the
- * same input gives the same messages under the same ids in every run: {@code <bucket>-<chunk>} for
- * bucketed grouping, {@code s<split>-<chunk>} for the shuffle-free grouping.
+ * same input gives the same messages under the same ids in every run: {@code <bucket>-<batch>} for
+ * bucketed grouping, {@code s<split>-<batch>} for the shuffle-free grouping.
  */
 @DefaultCoder(MessageBatch.Coder.class)
 public final class MessageBatch {
@@ -28,24 +28,24 @@ public final class MessageBatch {
     this.predictions = List.copyOf(predictions);
   }
 
-  /** Chunk {@code chunk} of bucket {@code bucket}, not its last. */
-  public static MessageBatch inBucket(int bucket, int chunk, List<Prediction> predictions) {
-    return new MessageBatch(MessageId.ofBucket(bucket, chunk).toString(), false, predictions);
+  /** Batch {@code batch} of bucket {@code bucket}, not its last. */
+  public static MessageBatch inBucket(int bucket, int batch, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofBucket(bucket, batch).toString(), false, predictions);
   }
 
-  /** The last chunk of bucket {@code bucket}: the bucket is complete once chunks 0 to this one arrived. */
-  public static MessageBatch lastInBucket(int bucket, int chunk, List<Prediction> predictions) {
-    return new MessageBatch(MessageId.ofBucket(bucket, chunk).toString(), true, predictions);
+  /** The last batch of bucket {@code bucket}: the bucket is complete once batches 0 to this one arrived. */
+  public static MessageBatch lastInBucket(int bucket, int batch, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofBucket(bucket, batch).toString(), true, predictions);
   }
 
-  /** Chunk {@code chunk} of input split {@code split}, not its last. */
-  public static MessageBatch inSplit(int split, int chunk, List<Prediction> predictions) {
-    return new MessageBatch(MessageId.ofSplit(split, chunk).toString(), false, predictions);
+  /** Batch {@code batch} of input split {@code split}, not its last. */
+  public static MessageBatch inSplit(int split, int batch, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofSplit(split, batch).toString(), false, predictions);
   }
 
-  /** The last chunk of input split {@code split}. */
-  public static MessageBatch lastInSplit(int split, int chunk, List<Prediction> predictions) {
-    return new MessageBatch(MessageId.ofSplit(split, chunk).toString(), true, predictions);
+  /** The last batch of input split {@code split}. */
+  public static MessageBatch lastInSplit(int split, int batch, List<Prediction> predictions) {
+    return new MessageBatch(MessageId.ofSplit(split, batch).toString(), true, predictions);
   }
 
   /** The Kafka key. Consumers drop duplicates by it. */
@@ -53,7 +53,7 @@ public final class MessageBatch {
     return id;
   }
 
-  /** Whether this is the last chunk of its bucket or split. */
+  /** Whether this is the last batch of its bucket or split. */
   public boolean last() {
     return last;
   }

@@ -1,7 +1,8 @@
 package io.predictionrelay.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.Serializable;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -18,23 +19,17 @@ public final class MessageFormat implements Serializable {
     /** {@code {"ids":["a",…],"classes":["class_0",…],"probabilities":[[0.1,…],…]}}: names once per message. */
     COMPACT;
 
-    /**
-     * The layout the {@code --layout} option value names, in any case.
-     *
-     * @throws IllegalArgumentException naming the option, when it names none
-     */
+    /** The layout {@code --layout=value} names, in any case; Beam parses the option with it. */
+    @JsonCreator
     public static Layout parse(String value) {
-      for (Layout layout : values()) {
-        if (layout.name().equalsIgnoreCase(value)) {
-          return layout;
-        }
-      }
-      throw new IllegalArgumentException("--layout=" + value + ": expected 'objects' or 'compact'");
+      return OptionValues.parse(Layout.class, "layout", value);
     }
 
+    /** As users write it, {@code objects}; how Beam writes the option. */
+    @JsonValue
     @Override
     public String toString() {
-      return name().toLowerCase(Locale.ROOT);
+      return OptionValues.name(this);
     }
   }
 

@@ -5,18 +5,18 @@ import java.util.regex.Pattern;
 
 /**
  * A message id, the Kafka key: the group a message was cut from (a bucket, or an input split for
- * the shuffle-free grouping) and its chunk in that group. Written {@code <bucket>-<chunk>} or
- * {@code s<split>-<chunk>}; read back to tell which groups of a run have fully arrived.
+ * the shuffle-free grouping) and its batch in that group. Written {@code <bucket>-<batch>} or
+ * {@code s<split>-<batch>}; read back to tell which groups of a run have fully arrived.
  */
-public record MessageId(boolean split, int group, int chunk) {
+public record MessageId(boolean split, int group, int batch) {
   private static final Pattern FORM = Pattern.compile("(s?)(\\d{1,10})-(\\d{1,10})");
 
-  public static MessageId ofBucket(int bucket, int chunk) {
-    return new MessageId(false, bucket, chunk);
+  public static MessageId ofBucket(int bucket, int batch) {
+    return new MessageId(false, bucket, batch);
   }
 
-  public static MessageId ofSplit(int split, int chunk) {
-    return new MessageId(true, split, chunk);
+  public static MessageId ofSplit(int split, int batch) {
+    return new MessageId(true, split, batch);
   }
 
   /** The id a key names, or null when the key is not a message id of this tool. */
@@ -34,6 +34,6 @@ public record MessageId(boolean split, int group, int chunk) {
 
   @Override
   public String toString() {
-    return (split ? "s" : "") + group + "-" + chunk;
+    return (split ? "s" : "") + group + "-" + batch;
   }
 }

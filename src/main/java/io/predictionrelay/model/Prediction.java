@@ -13,7 +13,7 @@ import org.apache.beam.sdk.coders.DefaultCoder;
  *
  * <p>A decimal class column's value is carried exactly, as its text ({@code BigDecimal.toString}
  * at the column's scale, ASCII): {@link #decimals} holds one per decimal class column, in the
- * schema's class order, and its slot in {@link #probabilities} holds the nearest double, for
+ * schema's class order, and its slot in {@link #values} holds the nearest double, for
  * reference only: messages are written from the text. Tables without decimal class columns carry
  * no texts (a shared empty array).
  */
@@ -21,34 +21,35 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 public final class Prediction implements Comparable<Prediction> {
   static final byte[][] NO_EXTRAS = new byte[0][];
 
-  private final String idClient;
+  private final String id;
   private final byte[][] extras;
   private final byte[][] decimals;
-  private final double[] probabilities;
+  private final double[] values;
 
-  public Prediction(String idClient, double[] probabilities) {
-    this(idClient, NO_EXTRAS, probabilities);
+  public Prediction(String id, double[] values) {
+    this(id, NO_EXTRAS, values);
   }
 
   /** @param extras the JSON token of each extra column, in the schema's order */
-  public Prediction(String idClient, byte[][] extras, double[] probabilities) {
-    this(idClient, extras, NO_EXTRAS, probabilities);
+  public Prediction(String id, byte[][] extras, double[] values) {
+    this(id, extras, NO_EXTRAS, values);
   }
 
   /**
    * @param extras the JSON token of each extra column, in the schema's order
    * @param decimals the exact text of each decimal class column's value, in the schema's class order
-   * @param probabilities every class column's value (a decimal column's as its nearest double)
+   * @param values every class column's value (a decimal column's as its nearest double)
    */
-  public Prediction(String idClient, byte[][] extras, byte[][] decimals, double[] probabilities) {
-    this.idClient = Objects.requireNonNull(idClient, "idClient");
+  public Prediction(String id, byte[][] extras, byte[][] decimals, double[] values) {
+    this.id = Objects.requireNonNull(id, "id");
     this.extras = extras.length == 0 ? NO_EXTRAS : extras;
     this.decimals = decimals.length == 0 ? NO_EXTRAS : decimals;
-    this.probabilities = Objects.requireNonNull(probabilities, "probabilities");
+    this.values = Objects.requireNonNull(values, "values");
   }
 
-  public String idClient() {
-    return idClient;
+  /** The id column's value ({@code --idColumn}, {@code id_client} by default) as text. */
+  public String id() {
+    return id;
   }
 
   /** The extra columns' JSON tokens; callers must not modify them. */
@@ -65,21 +66,21 @@ public final class Prediction implements Comparable<Prediction> {
   }
 
   /** The class values (a decimal column's as its nearest double); callers must not modify the array. */
-  public double[] probabilities() {
-    return probabilities;
+  public double[] values() {
+    return values;
   }
 
   /**
-   * Orders by id, then by values and extras, so that a bucket always splits into the same
+   * Orders by id, then by values and extras, so that a bucket is always cut into the same
    * messages, even when the input repeats an id.
    */
   @Override
   public int compareTo(Prediction other) {
-    int byId = idClient.compareTo(other.idClient);
+    int byId = id.compareTo(other.id);
     if (byId != 0) {
       return byId;
     }
-    int byValues = Arrays.compare(probabilities, other.probabilities);
+    int byValues = Arrays.compare(values, other.values);
     if (byValues != 0 || (extras.length == 0 && decimals.length == 0 && other.decimals.length == 0)) {
       return byValues;
     }
@@ -100,25 +101,25 @@ public final class Prediction implements Comparable<Prediction> {
   @Override
   public boolean equals(Object o) {
     return o instanceof Prediction other
-        && idClient.equals(other.idClient)
-        && Arrays.equals(probabilities, other.probabilities)
+        && id.equals(other.id)
+        && Arrays.equals(values, other.values)
         && Arrays.deepEquals(extras, other.extras)
         && Arrays.deepEquals(decimals, other.decimals);
   }
 
   @Override
   public int hashCode() {
-    int hash = 31 * (31 * idClient.hashCode() + Arrays.hashCode(probabilities)) + Arrays.deepHashCode(extras);
+    int hash = 31 * (31 * id.hashCode() + Arrays.hashCode(values)) + Arrays.deepHashCode(extras);
     return decimals.length == 0 ? hash : 31 * hash + Arrays.deepHashCode(decimals);
   }
 
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder(idClient);
+    StringBuilder s = new StringBuilder(id);
     for (byte[] extra : extras) {
       s.append(' ').append(new String(extra, StandardCharsets.UTF_8));
     }
-    s.append(Arrays.toString(probabilities));
+    s.append(Arrays.toString(values));
     for (byte[] decimal : decimals) {
       s.append(' ').append(new String(decimal, StandardCharsets.US_ASCII));
     }

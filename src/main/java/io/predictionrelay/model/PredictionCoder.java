@@ -32,10 +32,10 @@ public final class PredictionCoder extends AtomicCoder<Prediction> {
 
   @Override
   public void encode(Prediction value, OutputStream out) throws IOException {
-    ID_CODER.encode(value.idClient(), out);
+    ID_CODER.encode(value.id(), out);
     writeTokens(value.extras(), out);
     writeTokens(value.decimals(), out);
-    double[] values = value.probabilities();
+    double[] values = value.values();
     VarInt.encode(values.length, out);
     byte[] bits = new byte[values.length * Long.BYTES];
     for (int i = 0; i < values.length; i++) {

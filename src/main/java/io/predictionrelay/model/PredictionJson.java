@@ -188,7 +188,7 @@ public final class PredictionJson {
    * values count exactly as the tokens and texts they are written as.
    */
   public int maxItemSize(Prediction prediction) {
-    int bound = fixedItemBound + MAX_BYTES_PER_ID_CHAR * prediction.idClient().length();
+    int bound = fixedItemBound + MAX_BYTES_PER_ID_CHAR * prediction.id().length();
     for (byte[] extra : prediction.extras()) {
       bound += extra.length;
     }
@@ -268,7 +268,7 @@ public final class PredictionJson {
     double[] values = checkedValues(prediction);
     byte[][] decimals = prediction.decimals();
     out.raw('{').raw(opening).raw(':');
-    writeId(prediction.idClient());
+    writeId(prediction.id());
     byte[][] extras = prediction.extras();
     for (int e = 0; e < extras.length; e++) {
       if (!isNull(extras[e])) { // to_json leaves out a null field
@@ -297,7 +297,7 @@ public final class PredictionJson {
       if (p > 0) {
         out.raw(',');
       }
-      writeId(predictions.get(p).idClient());
+      writeId(predictions.get(p).id());
     }
     for (int e = 0; e < extraPrefixes.length; e++) {
       out.raw(extraPrefixes[e]);
@@ -328,11 +328,11 @@ public final class PredictionJson {
   }
 
   private double[] checkedValues(Prediction prediction) {
-    double[] values = prediction.probabilities();
+    double[] values = prediction.values();
     if (values.length != classNames.size() || prediction.extras().length != extraNames.size()
         || prediction.decimals().length != decimalCount) {
       throw new IllegalArgumentException(
-          "prediction " + prediction.idClient() + " has " + prediction.extras().length + " extra, "
+          "prediction " + prediction.id() + " has " + prediction.extras().length + " extra, "
               + values.length + " class and " + prediction.decimals().length + " decimal values, the schema "
               + extraNames.size() + ", " + classNames.size() + " and " + decimalCount);
     }
@@ -340,7 +340,7 @@ public final class PredictionJson {
       if (!Double.isFinite(values[i])) {
         // Validation dead-letters such rows when they are read; reaching here is a bug, not bad data.
         throw new IllegalArgumentException(
-            "prediction " + prediction.idClient() + ": " + classNames.get(i) + " is "
+            "prediction " + prediction.id() + ": " + classNames.get(i) + " is "
                 + values[i] + ", which JSON cannot represent");
       }
     }

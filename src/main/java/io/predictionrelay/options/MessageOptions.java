@@ -28,10 +28,10 @@ public interface MessageOptions extends PipelineOptions {
       "JSON layout of a message: 'objects' (default: an array of {\"id_client\":…,\"class_0\":…}"
           + " objects, as Spark's to_json writes) or 'compact' ({\"ids\":[…],\"classes\":[…],"
           + "\"probabilities\":[[…],…]}: column names once per message).")
-  @Default.String("objects")
-  String getLayout();
+  @Default.Enum("OBJECTS")
+  MessageFormat.Layout getLayout();
 
-  void setLayout(String value);
+  void setLayout(MessageFormat.Layout value);
 
   @Description(
       "Significant digits of the class values, 1 to 17, rounded half to even; 0 (the default)"
@@ -48,7 +48,6 @@ public interface MessageOptions extends PipelineOptions {
    */
   static void check(MessageOptions options) {
     try {
-      MessageFormat.Layout.parse(options.getLayout());
       MessageFormat.checkDoublePrecision(options.getDoublePrecision());
     } catch (IllegalArgumentException e) {
       throw new LaunchException(e.getMessage());
@@ -66,7 +65,7 @@ public interface MessageOptions extends PipelineOptions {
   static MessageFormat format(MessageOptions options, PredictionSchema schema) {
     check(options);
     return MessageFormat.of(schema)
-        .withLayout(MessageFormat.Layout.parse(options.getLayout()))
+        .withLayout(options.getLayout())
         .withDoublePrecision(options.getDoublePrecision());
   }
 }

@@ -20,10 +20,10 @@ public interface PublishOptions
   void setInput(String value);
 
   @Description("Where messages go: 'kafka', or 'files' for a dry run that writes JSON Lines.")
-  @Default.String("kafka")
-  String getSink();
+  @Default.Enum("KAFKA")
+  Sink getSink();
 
-  void setSink(String value);
+  void setSink(Sink value);
 
   @Description("Kafka topic to publish to.")
   @Default.String("predictions")
@@ -78,10 +78,10 @@ public interface PublishOptions
       "How rows are grouped into messages: 'bucket' (default: hash buckets, a shuffle, the same"
           + " messages whatever the runner's splits) or 'bundle' (consecutive rows of each input split,"
           + " no shuffle).")
-  @Default.String("bucket")
-  String getGrouping();
+  @Default.Enum("BUCKET")
+  Grouping getGrouping();
 
-  void setGrouping(String value);
+  void setGrouping(Grouping value);
 
   @Description("Directory for dead letters: JSON Lines of rows that cannot be published, with why.")
   @Default.String("dead-letters")

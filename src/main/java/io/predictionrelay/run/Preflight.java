@@ -9,6 +9,7 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.options.Sink;
 import io.predictionrelay.storage.FileSystemSetup;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.time.Duration;

@@ -94,17 +94,17 @@ public final class RunLedger {
 
   /** What one run delivered to a topic, by bucket or split. */
   public static final class Delivered {
-    private final Map<Integer, BitSet> chunks = new TreeMap<>();
-    private final Map<Integer, Integer> lastChunk = new HashMap<>();
+    private final Map<Integer, BitSet> batches = new TreeMap<>();
+    private final Map<Integer, Integer> lastBatch = new HashMap<>();
     private boolean splits;
     private long messages;
 
     void add(MessageId id, boolean last) {
       splits = id.split();
       messages++;
-      chunks.computeIfAbsent(id.group(), g -> new BitSet()).set(id.chunk());
+      batches.computeIfAbsent(id.group(), g -> new BitSet()).set(id.batch());
       if (last) {
-        lastChunk.put(id.group(), id.chunk());
+        lastBatch.put(id.group(), id.batch());
       }
     }
 
@@ -118,23 +118,23 @@ public final class RunLedger {
       return messages;
     }
 
-    /** Groups whose every chunk arrived: chunks 0 to the one marked last. Sorted. */
+    /** Groups whose every batch arrived: batches 0 to the one marked last. Sorted. */
     public int[] completeGroups() {
-      return chunks.entrySet().stream()
-          .filter(e -> lastChunk.containsKey(e.getKey())
-              && e.getValue().nextClearBit(0) > lastChunk.get(e.getKey()))
+      return batches.entrySet().stream()
+          .filter(e -> lastBatch.containsKey(e.getKey())
+              && e.getValue().nextClearBit(0) > lastBatch.get(e.getKey()))
           .mapToInt(Map.Entry::getKey).toArray();
     }
 
-    /** Groups of which some chunks arrived but not all: they are sent again, whole. */
+    /** Groups of which some batches arrived but not all: they are sent again, whole. */
     public int partialGroups() {
-      return chunks.size() - completeGroups().length;
+      return batches.size() - completeGroups().length;
     }
 
     /** Distinct messages of the partial groups already on the topic: they will arrive twice. */
     public long messagesToResend() {
       int[] complete = completeGroups();
-      return chunks.entrySet().stream()
+      return batches.entrySet().stream()
           .filter(e -> Arrays.binarySearch(complete, e.getKey()) < 0)
           .mapToLong(e -> e.getValue().cardinality()).sum();
     }

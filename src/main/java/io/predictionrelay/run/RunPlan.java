@@ -4,12 +4,13 @@ import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.PredictionJson;
+import io.predictionrelay.options.Grouping;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.options.Sink;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -96,8 +97,8 @@ public final class RunPlan {
   private record Checked(Sink sink, Grouping grouping) {}
 
   private static Checked checkOptions(PublishOptions options) {
-    Sink sink = parse(Sink.class, "sink", options.getSink());
-    Grouping grouping = parse(Grouping.class, "grouping", options.getGrouping());
+    Sink sink = options.getSink();
+    Grouping grouping = options.getGrouping();
     MessageOptions.check(options);
     if (options.getMaxMessagesPerSecond() < 0 || options.getMaxBytesPerSecond() < 0) {
       throw new LaunchException("--maxMessagesPerSecond and --maxBytesPerSecond must be 0 (no limit) or positive");
@@ -113,19 +114,6 @@ public final class RunPlan {
           "--rowsPerBucket=" + options.getRowsPerBucket() + ": must be 0 (default) or positive");
     }
     return new Checked(sink, grouping);
-  }
-
-  private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
-    try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      StringBuilder expected = new StringBuilder();
-      for (E constant : type.getEnumConstants()) {
-        expected.append(expected.length() == 0 ? "'" : " or '")
-            .append(constant.name().toLowerCase(Locale.ROOT)).append('\'');
-      }
-      throw new LaunchException("--" + option + "=" + value + ": expected " + expected);
-    }
   }
 
   /**

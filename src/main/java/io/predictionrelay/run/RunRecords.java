@@ -1,6 +1,7 @@
 package io.predictionrelay.run;
 
 import io.predictionrelay.kafka.ProducerSettings;
+import io.predictionrelay.options.Sink;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.predictionrelay.tools;
 
+import io.predictionrelay.model.OptionValues;
 import io.predictionrelay.storage.FileSystemSetup;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.util.MimeTypes;
@@ -53,21 +55,35 @@ public final class CopyFiles {
     return !path.contains("://") && Files.isDirectory(Path.of(path));
   }
 
+  /** The command line, read by Beam's {@link PipelineOptionsFactory} with the file systems' own options. */
+  public interface Options extends PipelineOptions {
+    @Description("What to copy: a local directory (its .parquet files), a file or a glob, on any file system.")
+    String getFrom();
+
+    void setFrom(String value);
+
+    @Description("The directory to copy into, e.g. hdfs://127.0.0.1:8020/predictions/ or s3://bucket/dir/.")
+    String getTo();
+
+    void setTo(String value);
+  }
+
   /** {@code --from=PATH --to=DIR/ [Beam options such as --endpoint=URL --s3PathStyleAccess=true]}. */
   public static void main(String[] args) throws IOException {
-    List<String> own = new ArrayList<>();
-    List<String> beam = new ArrayList<>();
-    for (String arg : args) {
-      (arg.startsWith("--from=") || arg.startsWith("--to=") ? own : beam).add(arg);
+    Options options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+      if (options.getFrom() == null || options.getTo() == null) {
+        throw new IllegalArgumentException("--" + (options.getFrom() == null ? "from" : "to") + " is required");
+      }
+      FileSystemSetup.configure(options, options.getFrom(), options.getTo());
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + OptionValues.describe(e, args));
+      System.exit(2);
+      return;
     }
-    Args parsed = Args.parse(own.toArray(String[]::new));
-    String from = parsed.require("from");
-    String to = parsed.require("to");
-    parsed.rejectUnused();
-    PipelineOptions options = PipelineOptionsFactory.fromArgs(beam.toArray(String[]::new)).withValidation().create();
-    FileSystemSetup.configure(options, from, to);
     FileSystems.setDefaultPipelineOptions(options);
-    List<ResourceId> written = copy(from, to);
-    System.out.println("copied " + written.size() + " files to " + to);
+    List<ResourceId> written = copy(options.getFrom(), options.getTo());
+    System.out.println("copied " + written.size() + " files to " + options.getTo());
   }
 }

@@ -1,5 +1,8 @@
 package io.predictionrelay.tools;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.predictionrelay.model.OptionValues;
 import io.predictionrelay.model.PredictionSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +23,10 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -38,10 +45,66 @@ import org.apache.parquet.io.LocalOutputFile;
  * </pre>
  */
 public final class GeneratePredictions {
-  /** How class values are drawn. */
+  /** How class values are drawn ({@code --distribution=softmax|uniform}). */
   public enum Distribution {
     SOFTMAX,
-    UNIFORM
+    UNIFORM;
+
+    /** The constant {@code --distribution=value} names, in any case; Beam parses the option with it. */
+    @JsonCreator
+    public static Distribution parse(String value) {
+      return OptionValues.parse(Distribution.class, "distribution", value);
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+      return OptionValues.name(this);
+    }
+  }
+
+  /** The command line, read by Beam's {@link PipelineOptionsFactory}. */
+  public interface Options extends PipelineOptions {
+    @Description("Rows to write.")
+    @Default.Long(1_000_000)
+    long getRows();
+
+    void setRows(long value);
+
+    @Description("Class columns class_0 … class_(C-1).")
+    @Default.Integer(30)
+    int getClasses();
+
+    void setClasses(int value);
+
+    @Description("Files to write; unset: max(4, one per 2,000,000 rows).")
+    Integer getFiles();
+
+    void setFiles(Integer value);
+
+    @Description("Directory to write the files into.")
+    @Default.String("data/predictions")
+    String getOutput();
+
+    void setOutput(String value);
+
+    @Description("Seed of the random streams: the same seed gives the same rows.")
+    @Default.Long(42)
+    long getSeed();
+
+    void setSeed(long value);
+
+    @Description("'softmax' (probabilities that sum to 1) or 'uniform' (independent uniforms).")
+    @Default.Enum("SOFTMAX")
+    Distribution getDistribution();
+
+    void setDistribution(Distribution value);
+
+    @Description("Writer threads; 0: one per core.")
+    @Default.Integer(0)
+    int getThreads();
+
+    void setThreads(int value);
   }
 
   private final long rows;
@@ -239,20 +302,26 @@ public final class GeneratePredictions {
   }
 
   public static void main(String[] args) throws Exception {
-    Args parsed = Args.parse(args);
-    Builder builder =
-        builder(Path.of(parsed.get("output", "data/predictions")))
-            .rows(parsed.getLong("rows", 1_000_000))
-            .classes((int) parsed.getLong("classes", 30))
-            .seed(parsed.getLong("seed", 42))
-            .distribution(Distribution.valueOf(parsed.get("distribution", "softmax").toUpperCase()))
-            .threads((int) parsed.getLong("threads", 0))
-            .progress(true);
-    if (parsed.has("files")) {
-      builder.files((int) parsed.getLong("files", 0));
+    GeneratePredictions generator;
+    try {
+      Options options = PipelineOptionsFactory.fromArgs(args).as(Options.class);
+      Builder builder =
+          builder(Path.of(options.getOutput()))
+              .rows(options.getRows())
+              .classes(options.getClasses())
+              .seed(options.getSeed())
+              .distribution(options.getDistribution())
+              .threads(options.getThreads())
+              .progress(true);
+      if (options.getFiles() != null) {
+        builder.files(options.getFiles());
+      }
+      generator = builder.build();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + OptionValues.describe(e, args));
+      System.exit(2);
+      return;
     }
-    parsed.rejectUnused();
-    GeneratePredictions generator = builder.build();
     long start = System.nanoTime();
     List<Path> paths = generator.run();
     System.out.printf(

@@ -13,7 +13,7 @@ import org.apache.beam.sdk.coders.Coder;
  * The shuffle-free alternative to bucketing ({@code --grouping=bundle}): what {@link ReadSplits}
  * does with the rows of each split, which become messages, with the same caps, as the split is read.
  * Nothing crosses the network before publishing. A message never spans two splits and the rows of a
- * split are cut in file order, so chunk {@code k} of split {@code s}, id {@code s<s>-<k>}, holds the
+ * split are cut in file order, so batch {@code k} of split {@code s}, id {@code s<s>-<k>}, holds the
  * same rows in every attempt and every run over the same input, however the runner groups splits
  * into bundles.
  */
@@ -69,7 +69,7 @@ public final class BatchInSplits implements ReadSplits.Rows<MessageBatch> {
     private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
-    private transient MessageCutter cutter;
+    private transient Batcher batcher;
 
     CutSplitFn(SplitReader reader, MessageFormat format, int maxPredictions, int maxBytes) {
       super(reader);
@@ -80,21 +80,21 @@ public final class BatchInSplits implements ReadSplits.Rows<MessageBatch> {
 
     @Override
     protected void setupRows() {
-      cutter = new MessageCutter(format, maxPredictions, maxBytes);
+      batcher = new Batcher(format, maxPredictions, maxBytes);
     }
 
     @Override
     protected void processSplit(InputSplit split, OutputReceiver<MessageBatch> out) throws IOException {
-      int[] chunk = {0};
+      int[] batch = {0};
       readRows(split, prediction -> {
-        List<Prediction> closed = cutter.add(prediction);
+        List<Prediction> closed = batcher.add(prediction);
         if (closed != null) {
-          out.output(MessageBatch.inSplit(split.index(), chunk[0]++, closed));
+          out.output(MessageBatch.inSplit(split.index(), batch[0]++, closed));
         }
       });
-      List<Prediction> last = cutter.finish();
+      List<Prediction> last = batcher.finish();
       if (last != null) {
-        out.output(MessageBatch.lastInSplit(split.index(), chunk[0], last));
+        out.output(MessageBatch.lastInSplit(split.index(), batch[0], last));
       }
     }
   }

@@ -79,7 +79,7 @@ public final class BatchIntoMessages
     private final MessageFormat format;
     private final int maxPredictions;
     private final int maxBytes;
-    private transient MessageCutter cutter;
+    private transient Batcher batcher;
 
     SplitBucketFn(MessageFormat format, int maxPredictions, int maxBytes) {
       this.format = format;
@@ -89,7 +89,7 @@ public final class BatchIntoMessages
 
     @Setup
     public void setup() {
-      cutter = new MessageCutter(format, maxPredictions, maxBytes);
+      batcher = new Batcher(format, maxPredictions, maxBytes);
       bins = new HashMap<>();
     }
 
@@ -103,25 +103,25 @@ public final class BatchIntoMessages
       int bin = RunMetrics.binOf(rows.size());
       bins.computeIfAbsent(bin, b -> RunMetrics.counter(RunMetrics.bucketRowsBin(b))).inc();
       int id = bucket.getKey();
-      int chunk = 0;
+      int batch = 0;
       String previousId = null;
       for (Prediction prediction : rows) {
-        if (prediction.idClient().equals(previousId)) {
+        if (prediction.id().equals(previousId)) {
           repeatedIds.inc();
         }
-        previousId = prediction.idClient();
-        List<Prediction> closed = cutter.add(prediction);
+        previousId = prediction.id();
+        List<Prediction> closed = batcher.add(prediction);
         if (closed != null) {
           fullMessages.inc(); // closed because the next row did not fit: full by count or bytes
-          out.output(MessageBatch.inBucket(id, chunk++, closed));
+          out.output(MessageBatch.inBucket(id, batch++, closed));
         }
       }
-      List<Prediction> last = cutter.finish();
+      List<Prediction> last = batcher.finish();
       if (last != null) {
         if (last.size() == maxPredictions) {
           fullMessages.inc();
         }
-        out.output(MessageBatch.lastInBucket(id, chunk, last));
+        out.output(MessageBatch.lastInBucket(id, batch, last));
       }
     }
   }

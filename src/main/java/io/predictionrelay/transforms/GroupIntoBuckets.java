@@ -102,8 +102,8 @@ public final class GroupIntoBuckets extends PTransform<
   }
 
   /** The bucket of one id. */
-  public static int bucketOf(String idClient, int buckets) {
-    byte[] bytes = idClient.getBytes(StandardCharsets.UTF_8);
+  public static int bucketOf(String id, int buckets) {
+    byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
     long hash = MurmurHash3.hash128x64(bytes, 0, bytes.length, 0)[0];
     return (int) Math.floorMod(hash, (long) buckets);
   }
@@ -165,7 +165,7 @@ public final class GroupIntoBuckets extends PTransform<
         throws IOException {
       long[] skipped = {0};
       readRows(split, prediction -> {
-        int bucket = bucketOf(prediction.idClient(), buckets);
+        int bucket = bucketOf(prediction.id(), buckets);
         if (Arrays.binarySearch(skippedBuckets, bucket) >= 0) {
           skipped[0]++;
           return;

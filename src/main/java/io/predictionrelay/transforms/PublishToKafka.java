@@ -34,7 +34,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes messages to a Kafka topic with KafkaIO: the key is the message id, the value the JSON,
  * and headers tell consumers what they hold: {@value #COUNT_HEADER} (the number of predictions),
  * {@value #RUN_ID_HEADER} (the run that published it) and {@value #LAST_HEADER} (on the last
- * message of each bucket or split). Optionally throttled to a rate shared by all writers.
+ * message of each bucket or split: the header keeps the name it had when only buckets existed, as
+ * consumers read it). Optionally throttled to a rate shared by all writers.
  */
 public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>, PDone> {
   public static final String COUNT_HEADER = "prediction_count";

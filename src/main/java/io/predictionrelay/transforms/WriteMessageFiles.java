@@ -1,7 +1,11 @@
 package io.predictionrelay.transforms;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.predictionrelay.model.EncodedMessage;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -15,6 +19,7 @@ import org.apache.beam.sdk.values.PDone;
  * under a directory instead of publishing it.
  */
 public final class WriteMessageFiles extends PTransform<PCollection<EncodedMessage>, PDone> {
+  private static final JsonFactory JSON = new JsonFactory();
   private final String directory;
 
   private WriteMessageFiles(String directory) {
@@ -35,11 +40,20 @@ public final class WriteMessageFiles extends PTransform<PCollection<EncodedMessa
     return PDone.in(messages.getPipeline());
   }
 
-  /** One message as a JSON line. */
+  /** One message as a JSON line (without its newline): the value as it is published, unparsed. */
   public static String toLine(EncodedMessage message) {
-    return "{\"key\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(message.key()))
-        + "\",\"predictions\":" + message.predictionCount()
-        + ",\"value\":" + message.valueAsString() + "}";
+    StringWriter out = new StringWriter();
+    try (JsonGenerator gen = JSON.createGenerator(out)) {
+      gen.writeStartObject();
+      gen.writeStringField("key", message.key());
+      gen.writeNumberField("predictions", message.predictionCount());
+      gen.writeFieldName("value");
+      gen.writeRawValue(message.valueAsString());
+      gen.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
   }
 
   static final class ToLineFn extends DoFn<EncodedMessage, String> {

@@ -21,48 +21,48 @@ final class MessageChecker {
   private final int maxBytes;
   private final Spill received;
   private final Spill keys;
-  private final VerifyReport report;
+  private final VerifyReport.Tally tally;
 
   MessageChecker(MessageFormat format, int maxPredictions, int maxBytes, Spill received, Spill keys,
-      VerifyReport report) {
+      VerifyReport.Tally tally) {
     this.json = new PredictionJson(format);
     this.maxPredictions = maxPredictions;
     this.maxBytes = maxBytes;
     this.received = received;
     this.keys = keys;
-    this.report = report;
+    this.tally = tally;
   }
 
   void check(ConsumerRecord<byte[], byte[]> record) {
-    report.messages++;
+    tally.messages++;
     String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
     byte[] value = record.value() == null ? new byte[0] : record.value();
     long[] hash = MurmurHash3.hash128x64(value, 0, value.length, 0);
     keys.writeKey(key, hash[0], hash[1]);
     if (record.value() == null || value.length > maxBytes) {
-      report.overByteCap++;
-      VerifyReport.addSample(report.problemSample,
+      tally.overByteCap++;
+      VerifyReport.Tally.addSample(tally.problemSample,
           key + ": " + (record.value() == null ? "null value" : value.length + " bytes"));
     }
     List<Prediction> predictions;
     try {
       predictions = json.decode(value);
     } catch (IllegalArgumentException e) {
-      report.invalidMessages++;
-      VerifyReport.addSample(report.problemSample, key + ": " + e.getMessage());
+      tally.invalidMessages++;
+      VerifyReport.Tally.addSample(tally.problemSample, key + ": " + e.getMessage());
       return;
     }
     if (predictions.size() > maxPredictions) {
-      report.overCountCap++;
+      tally.overCountCap++;
     }
     Header count = record.headers().lastHeader(PublishToKafka.COUNT_HEADER);
     if (count == null
         || !new String(count.value(), StandardCharsets.UTF_8).equals(Integer.toString(predictions.size()))) {
-      report.headerMismatches++;
-      VerifyReport.addSample(report.problemSample, key + ": header " + PublishToKafka.COUNT_HEADER + " wrong");
+      tally.headerMismatches++;
+      VerifyReport.Tally.addSample(tally.problemSample, key + ": header " + PublishToKafka.COUNT_HEADER + " wrong");
     }
     for (Prediction prediction : predictions) {
-      report.received++;
+      tally.received++;
       received.write(prediction, key);
     }
   }

@@ -15,11 +15,11 @@ import java.util.Map;
  */
 final class Reconciler {
   private final int classes;
-  private final VerifyReport report;
+  private final VerifyReport.Tally tally;
 
-  Reconciler(int classes, VerifyReport report) {
+  Reconciler(int classes, VerifyReport.Tally tally) {
     this.classes = classes;
-    this.report = report;
+    this.tally = tally;
   }
 
   void predictions(Path expectedFile, Path receivedFile) throws IOException {
@@ -32,20 +32,20 @@ final class Reconciler {
       if (take(remaining.get(id), values)) {
         matched.computeIfAbsent(id, k -> new ArrayList<>(1)).add(values);
       } else if (contains(matched.get(id), values)) {
-        report.duplicatedPredictions++;
-        VerifyReport.addSample(report.duplicateSample, id + " in " + key);
+        tally.duplicatedPredictions++;
+        VerifyReport.Tally.addSample(tally.duplicateSample, id + " in " + key);
       } else if (remaining.containsKey(id) || matched.containsKey(id)) {
-        report.mismatched++;
-        VerifyReport.addSample(report.problemSample, id + " in " + key + " differs from its input row");
+        tally.mismatched++;
+        VerifyReport.Tally.addSample(tally.problemSample, id + " in " + key + " differs from its input row");
       } else {
-        report.unexpected++;
-        VerifyReport.addSample(report.problemSample, id + " in " + key + " is not in the input");
+        tally.unexpected++;
+        VerifyReport.Tally.addSample(tally.problemSample, id + " in " + key + " is not in the input");
       }
     });
     for (Map.Entry<String, List<Row>> e : remaining.entrySet()) {
-      report.missing += e.getValue().size();
+      tally.missing += e.getValue().size();
       if (!e.getValue().isEmpty()) {
-        VerifyReport.addSample(report.missingSample, e.getKey());
+        VerifyReport.Tally.addSample(tally.missingSample, e.getKey());
       }
     }
   }
@@ -58,10 +58,10 @@ final class Reconciler {
         return;
       }
       if (seen[0] == hash1 && seen[1] == hash2) {
-        report.duplicatedMessages++;
+        tally.duplicatedMessages++;
       } else {
-        report.conflictingKeys++;
-        VerifyReport.addSample(report.problemSample,
+        tally.conflictingKeys++;
+        VerifyReport.Tally.addSample(tally.problemSample,
             "key " + key + " carries two different messages: a consumer that drops repeated keys loses one");
       }
     });

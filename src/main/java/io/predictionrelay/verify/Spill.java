@@ -55,11 +55,11 @@ final class Spill implements AutoCloseable {
    * exact texts, and the key of the message it came in (or "").
    */
   void write(Prediction prediction, String tag) {
-    String id = prediction.idClient();
+    String id = prediction.id();
     DataOutputStream out = outFor(id);
     try {
       writeId(out, id);
-      for (double v : prediction.probabilities()) {
+      for (double v : prediction.values()) {
         out.writeDouble(v);
       }
       StringBuilder extras = new StringBuilder();

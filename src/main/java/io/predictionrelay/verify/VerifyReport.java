@@ -4,32 +4,128 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the verifier found. {@link #ok()} when nothing is missing or corrupt and no key carries two
+ * What the verifier found, once it is done (counted in a {@link Tally} meanwhile). {@link #ok()} when nothing is missing or corrupt and no key carries two
  * different messages; a key repeated with the same bytes (a retried bundle) is reported, not failed.
  */
 public final class VerifyReport {
   private static final int SAMPLE = 10;
 
-  public long inputRows;
-  public long expectedDeadLetters;
-  public long expected;
-  public long messages;
-  public long received;
-  public long missing;
-  public long duplicatedPredictions;
+  private final long inputRows;
+  private final long expectedDeadLetters;
+  private final long expected;
+  private final long messages;
+  private final long received;
+  private final long missing;
+  private final long duplicatedPredictions;
+  private final long duplicatedMessages;
+  private final long conflictingKeys;
+  private final long unexpected;
+  private final long mismatched;
+  private final long invalidMessages;
+  private final long overCountCap;
+  private final long overByteCap;
+  private final long headerMismatches;
+  private final List<String> missingSample;
+  private final List<String> duplicateSample;
+  private final List<String> problemSample;
+
+  private VerifyReport(Tally tally) {
+    this.inputRows = tally.inputRows;
+    this.expectedDeadLetters = tally.expectedDeadLetters;
+    this.expected = tally.expected;
+    this.messages = tally.messages;
+    this.received = tally.received;
+    this.missing = tally.missing;
+    this.duplicatedPredictions = tally.duplicatedPredictions;
+    this.duplicatedMessages = tally.duplicatedMessages;
+    this.conflictingKeys = tally.conflictingKeys;
+    this.unexpected = tally.unexpected;
+    this.mismatched = tally.mismatched;
+    this.invalidMessages = tally.invalidMessages;
+    this.overCountCap = tally.overCountCap;
+    this.overByteCap = tally.overByteCap;
+    this.headerMismatches = tally.headerMismatches;
+    this.missingSample = List.copyOf(tally.missingSample);
+    this.duplicateSample = List.copyOf(tally.duplicateSample);
+    this.problemSample = List.copyOf(tally.problemSample);
+  }
+
+  public long inputRows() {
+    return inputRows;
+  }
+
+  public long expectedDeadLetters() {
+    return expectedDeadLetters;
+  }
+
+  public long expected() {
+    return expected;
+  }
+
+  public long messages() {
+    return messages;
+  }
+
+  public long received() {
+    return received;
+  }
+
+  public long missing() {
+    return missing;
+  }
+
+  public long duplicatedPredictions() {
+    return duplicatedPredictions;
+  }
+
   /** Messages whose key an earlier message had, with the same bytes: what a retry re-sends. */
-  public long duplicatedMessages;
+  public long duplicatedMessages() {
+    return duplicatedMessages;
+  }
+
   /** Messages whose key an earlier message had, with other bytes: a consumer that de-duplicates by key loses one. */
-  public long conflictingKeys;
-  public long unexpected;
-  public long mismatched;
-  public long invalidMessages;
-  public long overCountCap;
-  public long overByteCap;
-  public long headerMismatches;
-  public final List<String> missingSample = new ArrayList<>();
-  public final List<String> duplicateSample = new ArrayList<>();
-  public final List<String> problemSample = new ArrayList<>();
+  public long conflictingKeys() {
+    return conflictingKeys;
+  }
+
+  public long unexpected() {
+    return unexpected;
+  }
+
+  public long mismatched() {
+    return mismatched;
+  }
+
+  public long invalidMessages() {
+    return invalidMessages;
+  }
+
+  public long overCountCap() {
+    return overCountCap;
+  }
+
+  public long overByteCap() {
+    return overByteCap;
+  }
+
+  public long headerMismatches() {
+    return headerMismatches;
+  }
+
+  /** Up to ten ids of missing predictions. */
+  public List<String> missingSample() {
+    return missingSample;
+  }
+
+  /** Up to ten duplicated predictions, as {@code id in key}. */
+  public List<String> duplicateSample() {
+    return duplicateSample;
+  }
+
+  /** Up to ten other problems, one line each. */
+  public List<String> problemSample() {
+    return problemSample;
+  }
 
   public boolean ok() {
     return missing == 0 && unexpected == 0 && mismatched == 0 && invalidMessages == 0
@@ -65,9 +161,35 @@ public final class VerifyReport {
     return sample.isEmpty() ? "" : "  e.g. " + String.join(", ", sample);
   }
 
-  static void addSample(List<String> sample, String value) {
-    if (sample.size() < SAMPLE) {
-      sample.add(value);
+  /** The counts as the verifier takes them, message by message; {@link #report} when it is done. */
+  static final class Tally {
+    long inputRows;
+    long expectedDeadLetters;
+    long expected;
+    long messages;
+    long received;
+    long missing;
+    long duplicatedPredictions;
+    long duplicatedMessages;
+    long conflictingKeys;
+    long unexpected;
+    long mismatched;
+    long invalidMessages;
+    long overCountCap;
+    long overByteCap;
+    long headerMismatches;
+    final List<String> missingSample = new ArrayList<>();
+    final List<String> duplicateSample = new ArrayList<>();
+    final List<String> problemSample = new ArrayList<>();
+
+    VerifyReport report() {
+      return new VerifyReport(this);
+    }
+
+    static void addSample(List<String> sample, String value) {
+      if (sample.size() < SAMPLE) {
+        sample.add(value);
+      }
     }
   }
 }

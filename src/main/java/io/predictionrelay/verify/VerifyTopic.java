@@ -10,6 +10,7 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.MessageFormat;
+import io.predictionrelay.model.OptionValues;
 import io.predictionrelay.model.Prediction;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.MessageOptions;
@@ -66,25 +67,25 @@ public final class VerifyTopic {
     MessageFormat format = MessageOptions.format(options, parquet.schema());
     int partitions = (int) Math.max(1, (parquet.totalRows() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
     Path work = Files.createTempDirectory("verify-topic");
-    VerifyReport report = new VerifyReport();
+    VerifyReport.Tally tally = new VerifyReport.Tally();
     try (Spill expected = new Spill(work.resolve("expected"), partitions);
         Spill received = new Spill(work.resolve("received"), partitions);
         Spill keys = new Spill(work.resolve("keys"), partitions)) {
-      spillInput(parquet, format, expected, report);
+      spillInput(parquet, format, expected, tally);
       MessageChecker checker = new MessageChecker(format, options.getMaxPredictionsPerMessage(),
-          options.getMaxMessageBytes(), received, keys, report);
+          options.getMaxMessageBytes(), received, keys, tally);
       new TopicReader(options.getBootstrapServers(), clientConfig, options.getTopic(), options.getSince(),
           options.getMaxMessageBytes())
           .readAll(record -> {
             if (ofThisRun(record)) {
               checker.check(record);
             }
-          }, () -> log("consumed %,d messages, %,d predictions", report.messages, report.received));
-      log("consumed %,d messages, %,d predictions", report.messages, report.received);
+          }, () -> log("consumed %,d messages, %,d predictions", tally.messages, tally.received));
+      log("consumed %,d messages, %,d predictions", tally.messages, tally.received);
       expected.close();
       received.close();
       keys.close();
-      Reconciler reconciler = new Reconciler(parquet.schema().classCount(), report);
+      Reconciler reconciler = new Reconciler(parquet.schema().classCount(), tally);
       for (int p = 0; p < partitions; p++) {
         reconciler.predictions(expected.file(p), received.file(p));
         reconciler.keys(keys.file(p));
@@ -94,7 +95,7 @@ public final class VerifyTopic {
         files.sorted((a, b) -> b.compareTo(a)).forEach(f -> f.toFile().delete());
       }
     }
-    return report;
+    return tally.report();
   }
 
   /**
@@ -111,32 +112,32 @@ public final class VerifyTopic {
     return clientConfig;
   }
 
-  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport report)
+  private void spillInput(ParquetInput parquet, MessageFormat format, Spill expected, VerifyReport.Tally tally)
       throws IOException {
     RecordConverter converter =
         new RecordConverter(format, parquet.extraColumns(), options.getMaxMessageBytes());
-    RecordConverter.Sink sink =
-        new RecordConverter.Sink() {
+    RecordConverter.Receiver receiver =
+        new RecordConverter.Receiver() {
           @Override
           public void prediction(Prediction prediction) {
-            report.expected++;
+            tally.expected++;
             expected.write(prediction, "");
           }
 
           @Override
           public void deadLetter(DeadLetter deadLetter) {
-            report.expectedDeadLetters++;
+            tally.expectedDeadLetters++;
           }
         };
     for (String file : parquet.files()) {
       List<String> partitionValues = parquet.partitionValues(file);
       FileColumns columns = parquet.columns(file);
       parquet.readRecords(file, record -> {
-        report.inputRows++;
-        converter.convert(record, columns, partitionValues, sink);
+        tally.inputRows++;
+        converter.convert(record, columns, partitionValues, receiver);
       });
     }
-    log("read %,d input rows", report.inputRows);
+    log("read %,d input rows", tally.inputRows);
   }
 
   /** With {@code --runId}, only that run's messages are checked: the topic may hold others. */
@@ -166,8 +167,12 @@ public final class VerifyTopic {
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(VerifyOptions.class);
       MessageOptions.check(options);
-    } catch (IllegalArgumentException | LaunchException e) {
-      System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + OptionValues.describe(e, args));
+      System.exit(2);
+      return;
+    } catch (LaunchException e) {
+      System.err.println("error: " + e.getMessage());
       System.exit(2);
       return;
     }

@@ -18,8 +18,8 @@ class RecordConverterTest {
   private static final MessageFormat FORMAT = MessageFormat.of(PredictionSchema.withClasses(2));
   private final List<Prediction> predictions = new ArrayList<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
-  private final RecordConverter.Sink sink =
-      new RecordConverter.Sink() {
+  private final RecordConverter.Receiver receiver =
+      new RecordConverter.Receiver() {
         @Override
         public void prediction(Prediction prediction) {
           predictions.add(prediction);
@@ -41,21 +41,21 @@ class RecordConverterTest {
 
   @Test
   void keepsValuesExactByDefault() {
-    new RecordConverter(FORMAT, 1_000_000).convert(record("a", 0.123456789, 1.0 / 3), sink);
-    assertArrayEquals(new double[] {0.123456789, 1.0 / 3}, predictions.get(0).probabilities());
+    new RecordConverter(FORMAT, 1_000_000).convert(record("a", 0.123456789, 1.0 / 3), receiver);
+    assertArrayEquals(new double[] {0.123456789, 1.0 / 3}, predictions.get(0).values());
   }
 
   @Test
   void roundsToTheFormatsPrecision() {
     new RecordConverter(FORMAT.withDoublePrecision(3), 1_000_000)
-        .convert(record("a", 0.123456789, 1.0 / 3), sink);
-    assertArrayEquals(new double[] {0.123, 0.333}, predictions.get(0).probabilities());
+        .convert(record("a", 0.123456789, 1.0 / 3), receiver);
+    assertArrayEquals(new double[] {0.123, 0.333}, predictions.get(0).values());
   }
 
   @Test
   void aValueThatRoundsToInfinityIsADeadLetter() {
     new RecordConverter(FORMAT.withDoublePrecision(1), 1_000_000)
-        .convert(record("huge", 0.5, Double.MAX_VALUE), sink);
+        .convert(record("huge", 0.5, Double.MAX_VALUE), receiver);
     assertEquals(List.of(), predictions);
     assertEquals(DeadLetter.Reason.NON_FINITE_CLASS_VALUE, deadLetters.get(0).reason());
     assertEquals(
@@ -68,11 +68,11 @@ class RecordConverterTest {
     GenericRecord row = record("a", 0.25, 0.75);
     int objects = "[{\"id_client\":\"a\",\"class_0\":0.25,\"class_1\":0.75}]".length();
     int compact = "{\"ids\":[\"a\"],\"classes\":[\"class_0\",\"class_1\"],\"probabilities\":[[0.25,0.75]]}".length();
-    new RecordConverter(FORMAT, objects).convert(row, sink);
-    new RecordConverter(FORMAT, objects - 1).convert(row, sink);
+    new RecordConverter(FORMAT, objects).convert(row, receiver);
+    new RecordConverter(FORMAT, objects - 1).convert(row, receiver);
     MessageFormat compactFormat = FORMAT.withLayout(MessageFormat.Layout.COMPACT);
-    new RecordConverter(compactFormat, compact).convert(row, sink);
-    new RecordConverter(compactFormat, compact - 1).convert(row, sink);
+    new RecordConverter(compactFormat, compact).convert(row, receiver);
+    new RecordConverter(compactFormat, compact - 1).convert(row, receiver);
     assertEquals(2, predictions.size());
     assertEquals(2, deadLetters.size());
     assertEquals(DeadLetter.Reason.PREDICTION_TOO_LARGE, deadLetters.get(1).reason());
@@ -117,26 +117,26 @@ class RecordConverterTest {
   @Test
   void decimalsOfAnyPrecisionAreCarriedExactly() {
     RecordConverter converter = new RecordConverter(WIDE_FORMAT, WIDE_EXTRAS, 1_000_000);
-    converter.convert(wide("a", "12345678901234567890123456789012345678", "123456789012345678.1234567890123456789", 0.1), sink);
-    converter.convert(wide("b", "-98765432109876543210987654321098765432", "-999999999999999999.99999999999999999999", 0.2), sink);
-    converter.convert(wide("c", "0", "0", 0.3), sink);
-    converter.convert(wide("d", null, "0.5", 0.4), sink);
+    converter.convert(wide("a", "12345678901234567890123456789012345678", "123456789012345678.1234567890123456789", 0.1), receiver);
+    converter.convert(wide("b", "-98765432109876543210987654321098765432", "-999999999999999999.99999999999999999999", 0.2), receiver);
+    converter.convert(wide("c", "0", "0", 0.3), receiver);
+    converter.convert(wide("d", null, "0.5", 0.4), receiver);
     assertEquals(List.of(), deadLetters);
     assertEquals(List.of("12345678901234567890123456789012345678", "-98765432109876543210987654321098765432", "0", "null"),
         predictions.stream().map(p -> ascii(p.extras()[0])).toList());
     assertEquals(List.of("123456789012345678.12345678901234567890", "-999999999999999999.99999999999999999999",
             "0E-20", "0.50000000000000000000"),
         predictions.stream().map(p -> ascii(p.decimals()[0])).toList());
-    assertEquals(-1.0E18, predictions.get(1).probabilities()[0]); // the nearest double, for reference
+    assertEquals(-1.0E18, predictions.get(1).values()[0]); // the nearest double, for reference
   }
 
   /** --doublePrecision rounds the double column, never the decimal one. */
   @Test
   void doublePrecisionLeavesDecimalsExact() {
     new RecordConverter(WIDE_FORMAT.withDoublePrecision(2), WIDE_EXTRAS, 1_000_000)
-        .convert(wide("a", "1", "0.12345678901234567891", 0.123456), sink);
+        .convert(wide("a", "1", "0.12345678901234567891", 0.123456), receiver);
     assertEquals("0.12345678901234567891", ascii(predictions.get(0).decimals()[0]));
-    assertEquals(0.12, predictions.get(0).probabilities()[1]);
+    assertEquals(0.12, predictions.get(0).values()[1]);
   }
 
   /** The byte cap counts a decimal as its text: a message of exactly the cap passes, one byte less does not. */
@@ -149,11 +149,11 @@ class RecordConverterTest {
         + "\"classes\":[\"class_0\",\"class_1\"],\"probabilities\":[[-123456789012345678.12345678901234567890,0.25]]}")
         .length();
     MessageFormat compactFormat = WIDE_FORMAT.withLayout(MessageFormat.Layout.COMPACT);
-    new RecordConverter(WIDE_FORMAT, WIDE_EXTRAS, objects).convert(row, sink);
-    new RecordConverter(compactFormat, WIDE_EXTRAS, compact).convert(row, sink);
+    new RecordConverter(WIDE_FORMAT, WIDE_EXTRAS, objects).convert(row, receiver);
+    new RecordConverter(compactFormat, WIDE_EXTRAS, compact).convert(row, receiver);
     assertEquals(2, predictions.size());
-    new RecordConverter(WIDE_FORMAT, WIDE_EXTRAS, objects - 1).convert(row, sink);
-    new RecordConverter(compactFormat, WIDE_EXTRAS, compact - 1).convert(row, sink);
+    new RecordConverter(WIDE_FORMAT, WIDE_EXTRAS, objects - 1).convert(row, receiver);
+    new RecordConverter(compactFormat, WIDE_EXTRAS, compact - 1).convert(row, receiver);
     assertEquals(2, predictions.size());
     assertEquals(List.of("alone it encodes to " + objects + " bytes, over --maxMessageBytes=" + (objects - 1),
             "alone it encodes to " + compact + " bytes, over --maxMessageBytes=" + (compact - 1)),

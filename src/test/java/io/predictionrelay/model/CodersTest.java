@@ -35,8 +35,8 @@ class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(PredictionCoder.of(), B);
     CoderProperties.coderDecodeEncodeEqual(PredictionCoder.of(), D);
     CoderProperties.coderDeterministic(PredictionCoder.of(), D, new Prediction("d",
-        new byte[][] {D.extras()[0].clone()}, new byte[][] {D.decimals()[0].clone()}, D.probabilities().clone()));
-    CoderProperties.coderDeterministic(PredictionCoder.of(), A, new Prediction("a", A.probabilities().clone()));
+        new byte[][] {D.extras()[0].clone()}, new byte[][] {D.decimals()[0].clone()}, D.values().clone()));
+    CoderProperties.coderDeterministic(PredictionCoder.of(), A, new Prediction("a", A.values().clone()));
     CoderProperties.coderSerializable(PredictionCoder.of());
   }
 
@@ -47,12 +47,12 @@ class CodersTest {
   @Test
   void predictionCoderWritesTheDocumentedBytes() throws Exception {
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    StringUtf8Coder.of().encode(A.idClient(), expected);
+    StringUtf8Coder.of().encode(A.id(), expected);
     VarInt.encode(0, expected);
     VarInt.encode(0, expected);
-    VarInt.encode(A.probabilities().length, expected);
+    VarInt.encode(A.values().length, expected);
     DataOutputStream data = new DataOutputStream(expected);
-    for (double v : A.probabilities()) {
+    for (double v : A.values()) {
       data.writeLong(Double.doubleToRawLongBits(v));
     }
     assertArrayEquals(expected.toByteArray(), CoderUtils.encodeToByteArray(PredictionCoder.of(), A));

@@ -51,7 +51,7 @@ class PredictionJsonTest {
       double[] values = {random.nextDouble(), Double.MIN_VALUE * i, -Double.MAX_VALUE / (i + 1)};
       Prediction p = new Prediction("id-" + i + "é€😀", values);
       predictions.add(p);
-      ObjectNode o = expected.addObject().put("id_client", p.idClient());
+      ObjectNode o = expected.addObject().put("id_client", p.id());
       for (int c = 0; c < 3; c++) {
         o.put("class_" + c, values[c]);
       }
@@ -61,7 +61,7 @@ class PredictionJsonTest {
     for (int i = 0; i < predictions.size(); i++) {
       for (int c = 0; c < 3; c++) {
         assertEquals(
-            Double.doubleToLongBits(predictions.get(i).probabilities()[c]),
+            Double.doubleToLongBits(predictions.get(i).values()[c]),
             Double.doubleToLongBits(parsed.get(i).get("class_" + c).doubleValue()));
       }
     }
@@ -131,9 +131,9 @@ class PredictionJsonTest {
         json.writeStartArray();
         for (Prediction p : predictions) {
           json.writeStartObject();
-          json.writeStringField(PredictionSchema.ID_COLUMN, p.idClient());
+          json.writeStringField(PredictionSchema.ID_COLUMN, p.id());
           for (int i = 0; i < classes.size(); i++) {
-            json.writeNumberField(classes.get(i), p.probabilities()[i]);
+            json.writeNumberField(classes.get(i), p.values()[i]);
           }
           json.writeEndObject();
         }
@@ -142,7 +142,7 @@ class PredictionJsonTest {
         json.writeStartObject();
         json.writeArrayFieldStart("ids");
         for (Prediction p : predictions) {
-          json.writeString(p.idClient());
+          json.writeString(p.id());
         }
         json.writeEndArray();
         json.writeArrayFieldStart("classes");
@@ -152,7 +152,7 @@ class PredictionJsonTest {
         json.writeEndArray();
         json.writeArrayFieldStart("probabilities");
         for (Prediction p : predictions) {
-          json.writeArray(p.probabilities(), 0, classes.size());
+          json.writeArray(p.values(), 0, classes.size());
         }
         json.writeEndArray();
         json.writeEndObject();

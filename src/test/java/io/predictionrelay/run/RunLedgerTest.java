@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 class RunLedgerTest {
   @Test
-  void aGroupIsCompleteWhenEveryChunkUpToTheLastArrived() {
+  void aGroupIsCompleteWhenEveryBatchUpToTheLastArrived() {
     RunLedger.Delivered delivered = new RunLedger.Delivered();
-    // bucket 1: 0, 1, 2 (last): complete, one chunk twice
+    // bucket 1: 0, 1, 2 (last): complete, one batch twice
     delivered.add(MessageId.ofBucket(1, 0), false);
     delivered.add(MessageId.ofBucket(1, 2), true);
     delivered.add(MessageId.ofBucket(1, 1), false);

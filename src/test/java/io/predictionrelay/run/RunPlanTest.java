@@ -43,13 +43,11 @@ class RunPlanTest {
   void rejectsBadOptionsBeforeReadingAnything() {
     assertRejected("--maxPredictionsPerMessage", "--input=x", "--maxPredictionsPerMessage=0");
     assertRejected("--maxMessageBytes", "--input=x", "--maxMessageBytes=-5");
-    assertRejected("--sink", "--input=x", "--sink=s3");
     assertRejected("--bootstrapServers", "--input=x", "--bootstrapServers=nohost");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=no.such.property=1");
     assertRejected("--producerConfig", "--input=x", "--producerConfig=batch.size=big");
     assertRejected("--kafkaConfigFile", "--input=x", "--kafkaConfigFile=/no/such/client.properties");
     assertRejected("--numBuckets", "--input=x", "--numBuckets=-1");
-    assertRejected("--layout", "--input=x", "--layout=columns");
     assertRejected("--doublePrecision", "--input=x", "--doublePrecision=18");
     assertRejected("--doublePrecision", "--input=x", "--doublePrecision=-1");
   }
@@ -139,7 +137,7 @@ class RunPlanTest {
     JsonNode started = json.readTree("{\"status\":\"started\",\"input_fingerprint\":\"" + fingerprint
         + "\",\"started_at_millis\":1000,\"heartbeat_at_millis\":1000}");
 
-    // Bucket 0 arrived whole; of bucket 2 only chunk 1, which is sent again with the rest.
+    // Bucket 0 arrived whole; of bucket 2 only batch 1, which is sent again with the rest.
     RunLedger.Delivered delivered = new RunLedger.Delivered();
     delivered.add(MessageId.ofBucket(0, 0), true);
     delivered.add(MessageId.ofBucket(2, 1), false);

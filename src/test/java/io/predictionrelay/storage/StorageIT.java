@@ -192,7 +192,7 @@ class StorageIT {
 
     VerifyReport report = VerifyTopic.of(PipelineOptionsFactory.fromArgs(common).as(VerifyOptions.class)).verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(PARTITIONED_ROWS, report.received);
-    assertEquals(0, report.missing);
+    assertEquals(PARTITIONED_ROWS, report.received());
+    assertEquals(0, report.missing());
   }
 }

@@ -44,7 +44,7 @@ public final class VerifyTopicBuilder {
 
   /** The layout the messages were published in. */
   public VerifyTopicBuilder layout(MessageFormat.Layout value) {
-    options.setLayout(value.toString());
+    options.setLayout(value);
     return this;
   }
 

@@ -3,9 +3,11 @@ package io.predictionrelay.tools;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.predictionrelay.input.ParquetInput;
+import io.predictionrelay.model.OptionValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,5 +80,30 @@ class GeneratePredictionsTest {
       }
     }
     assertEquals(2.0, sumOfSums / 200, 0.2); // four uniforms average 2, not 1
+  }
+
+  @Test
+  void theCommandLineIsReadAsBeamOptionsWithTheToolsDefaults() {
+    GeneratePredictions.Options defaults = PipelineOptionsFactory.fromArgs().as(GeneratePredictions.Options.class);
+    assertEquals(1_000_000, defaults.getRows());
+    assertEquals(30, defaults.getClasses());
+    assertEquals(null, defaults.getFiles());
+    assertEquals("data/predictions", defaults.getOutput());
+    assertEquals(42, defaults.getSeed());
+    assertEquals(GeneratePredictions.Distribution.SOFTMAX, defaults.getDistribution());
+    String[] args = {"--rows=30000", "--classes=4", "--files=3", "--output=out", "--seed=7", "--distribution=uniform",
+        "--threads=2"};
+    GeneratePredictions.Options given = PipelineOptionsFactory.fromArgs(args).as(GeneratePredictions.Options.class);
+    assertEquals(List.of(30000L, 4, 3, "out", 7L, GeneratePredictions.Distribution.UNIFORM, 2),
+        List.of(given.getRows(), given.getClasses(), given.getFiles(), given.getOutput(), given.getSeed(),
+            given.getDistribution(), given.getThreads()));
+    String[] bad = {"--rows=many"};
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> PipelineOptionsFactory.fromArgs(bad).as(GeneratePredictions.Options.class));
+    assertEquals("--rows=many: expected a whole number", OptionValues.describe(e, bad));
+    String[] unknown = {"--distribution=normal"};
+    e = assertThrows(IllegalArgumentException.class,
+        () -> PipelineOptionsFactory.fromArgs(unknown).as(GeneratePredictions.Options.class));
+    assertEquals("--distribution=normal: expected 'softmax' or 'uniform'", OptionValues.describe(e, unknown));
   }
 }

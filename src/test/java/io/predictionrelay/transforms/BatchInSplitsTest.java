@@ -70,7 +70,7 @@ class BatchInSplitsTest {
     RecordConverter converter = new RecordConverter(MessageFormat.of(input.schema()), 1_000_000);
     List<Prediction> all = new ArrayList<>();
     for (String file : input.files()) {
-      input.readRecords(file, record -> converter.convert(record, new RecordConverter.Sink() {
+      input.readRecords(file, record -> converter.convert(record, new RecordConverter.Receiver() {
         @Override
         public void prediction(Prediction prediction) {
           all.add(prediction);
@@ -87,12 +87,12 @@ class BatchInSplitsTest {
     for (InputSplit split : input.splits()) {
       List<Prediction> rows = all.subList(next, next + (int) split.rows());
       next += (int) split.rows();
-      for (int chunk = 0; chunk * 10 < rows.size(); chunk++) {
-        List<Prediction> message = rows.subList(chunk * 10, Math.min(rows.size(), chunk * 10 + 10));
-        boolean last = chunk * 10 + 10 >= rows.size();
+      for (int batch = 0; batch * 10 < rows.size(); batch++) {
+        List<Prediction> message = rows.subList(batch * 10, Math.min(rows.size(), batch * 10 + 10));
+        boolean last = batch * 10 + 10 >= rows.size();
         messages.add(last
-            ? MessageBatch.lastInSplit(split.index(), chunk, message)
-            : MessageBatch.inSplit(split.index(), chunk, message));
+            ? MessageBatch.lastInSplit(split.index(), batch, message)
+            : MessageBatch.inSplit(split.index(), batch, message));
       }
     }
     assertEquals(2_000, next);

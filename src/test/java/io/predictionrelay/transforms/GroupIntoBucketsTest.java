@@ -137,7 +137,7 @@ class GroupIntoBucketsTest {
 
   private static List<String> sortedIds(Iterable<Prediction> bucket) {
     return StreamSupport.stream(bucket.spliterator(), false)
-        .map(p -> p.idClient() + "=" + p.probabilities()[0] + "," + p.probabilities()[1])
+        .map(p -> p.id() + "=" + p.values()[0] + "," + p.values()[1])
         .sorted()
         .toList();
   }
@@ -147,7 +147,7 @@ class GroupIntoBucketsTest {
       List<Prediction> rows, int buckets, List<Integer> skipped) {
     Map<Integer, List<Prediction>> byBucket = new TreeMap<>();
     for (Prediction row : rows) {
-      int bucket = GroupIntoBuckets.bucketOf(row.idClient(), buckets);
+      int bucket = GroupIntoBuckets.bucketOf(row.id(), buckets);
       if (!skipped.contains(bucket)) {
         byBucket.computeIfAbsent(bucket, b -> new ArrayList<>()).add(row);
       }

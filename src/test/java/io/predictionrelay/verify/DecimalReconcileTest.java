@@ -37,13 +37,13 @@ class DecimalReconcileTest {
 
   private VerifyReport reconcile(MessageFormat format, List<Prediction> expected, String message) throws IOException {
     PredictionJson json = new PredictionJson(format);
-    VerifyReport report = new VerifyReport();
+    VerifyReport.Tally tally = new VerifyReport.Tally();
     try (Spill in = new Spill(dir.resolve("expected"), 1); Spill out = new Spill(dir.resolve("received"), 1)) {
       expected.forEach(p -> in.write(p, ""));
       json.decode(message.getBytes(StandardCharsets.UTF_8)).forEach(p -> out.write(p, "0-0"));
     }
-    new Reconciler(2, report).predictions(dir.resolve("expected").resolve("0"), dir.resolve("received").resolve("0"));
-    return report;
+    new Reconciler(2, tally).predictions(dir.resolve("expected").resolve("0"), dir.resolve("received").resolve("0"));
+    return tally.report();
   }
 
   @ParameterizedTest
@@ -56,7 +56,7 @@ class DecimalReconcileTest {
     String message = new String(new PredictionJson(format).encode(expected), StandardCharsets.UTF_8);
 
     VerifyReport same = reconcile(format, expected, message);
-    assertEquals(List.of(0L, 0L, 0L), List.of(same.mismatched, same.missing, same.unexpected));
+    assertEquals(List.of(0L, 0L, 0L), List.of(same.mismatched(), same.missing(), same.unexpected()));
 
     for (String[] change : new String[][] {
         {"12345678901234567890,", "12345678901234567891,"}, // the 38th digit of class_0
@@ -65,7 +65,7 @@ class DecimalReconcileTest {
         {"0.50", "0.5"}}) { // a trailing zero of an extra decimal
       String changed = message.replace(change[0], change[1]);
       assertNotEquals(message, changed);
-      assertEquals(1, reconcile(format, expected, changed).mismatched, changed);
+      assertEquals(1, reconcile(format, expected, changed).mismatched(), changed);
     }
   }
 }

@@ -73,22 +73,22 @@ class VerifyTopicIT {
         VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
 
     assertFalse(report.ok(), report.toString());
-    assertEquals(6, report.inputRows);
-    assertEquals(1, report.expectedDeadLetters);
-    assertEquals(5, report.expected);
-    assertEquals(7, report.messages);
-    assertEquals(2 + 1 + 1 + 11 + 1 + 2, report.received);
-    assertEquals(2, report.missing); // c (its copy differs) and d
-    assertEquals(List.of("c", "d"), report.missingSample.stream().sorted().toList());
-    assertEquals(3, report.duplicatedPredictions);
-    assertEquals(1, report.duplicatedMessages);
-    assertEquals(1, report.conflictingKeys);
-    assertEquals(1, report.mismatched);
-    assertEquals(11, report.unexpected);
-    assertEquals(1, report.invalidMessages);
-    assertEquals(1, report.overCountCap);
-    assertEquals(0, report.overByteCap);
-    assertEquals(1, report.headerMismatches);
+    assertEquals(6, report.inputRows());
+    assertEquals(1, report.expectedDeadLetters());
+    assertEquals(5, report.expected());
+    assertEquals(7, report.messages());
+    assertEquals(2 + 1 + 1 + 11 + 1 + 2, report.received());
+    assertEquals(2, report.missing()); // c (its copy differs) and d
+    assertEquals(List.of("c", "d"), report.missingSample().stream().sorted().toList());
+    assertEquals(3, report.duplicatedPredictions());
+    assertEquals(1, report.duplicatedMessages());
+    assertEquals(1, report.conflictingKeys());
+    assertEquals(1, report.mismatched());
+    assertEquals(11, report.unexpected());
+    assertEquals(1, report.invalidMessages());
+    assertEquals(1, report.overCountCap());
+    assertEquals(0, report.overByteCap());
+    assertEquals(1, report.headerMismatches());
   }
 
   /**
@@ -113,10 +113,10 @@ class VerifyTopicIT {
 
     VerifyReport report = VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
 
-    assertEquals(0, report.missing, report.toString());
-    assertEquals(0, report.duplicatedPredictions, report.toString());
-    assertEquals(0, report.duplicatedMessages, report.toString());
-    assertEquals(1, report.conflictingKeys, report.toString());
+    assertEquals(0, report.missing(), report.toString());
+    assertEquals(0, report.duplicatedPredictions(), report.toString());
+    assertEquals(0, report.duplicatedMessages(), report.toString());
+    assertEquals(1, report.conflictingKeys(), report.toString());
     assertFalse(report.ok(), report.toString());
     assertTrue(report.toString().contains("key s0-0 carries two different messages"), report.toString());
   }
@@ -149,12 +149,12 @@ class VerifyTopicIT {
             .verify();
 
     assertFalse(report.ok(), report.toString());
-    assertEquals(3, report.messages);
-    assertEquals(3, report.received);
-    assertEquals(1, report.mismatched);
-    assertEquals(1, report.invalidMessages);
-    assertEquals(1, report.missing);
-    assertEquals(List.of("c"), report.missingSample);
+    assertEquals(3, report.messages());
+    assertEquals(3, report.received());
+    assertEquals(1, report.mismatched());
+    assertEquals(1, report.invalidMessages());
+    assertEquals(1, report.missing());
+    assertEquals(List.of("c"), report.missingSample());
   }
 
   @Test
@@ -177,13 +177,13 @@ class VerifyTopicIT {
 
       VerifyReport all = VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).build().verify();
       assertTrue(all.ok(), all.toString()); // duplicates are reported, not failures
-      assertEquals(1, all.duplicatedPredictions);
+      assertEquals(1, all.duplicatedPredictions());
 
       VerifyReport recent =
           VerifyTopicBuilder.of(dir.toString(), KAFKA.bootstrapServers(), topic).since(since).build().verify();
       assertTrue(recent.ok(), recent.toString());
-      assertEquals(1, recent.messages);
-      assertEquals(0, recent.duplicatedPredictions);
+      assertEquals(1, recent.messages());
+      assertEquals(0, recent.duplicatedPredictions());
     }
   }
 }

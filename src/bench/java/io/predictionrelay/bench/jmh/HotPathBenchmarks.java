@@ -56,7 +56,7 @@ public class HotPathBenchmarks {
   private GenericRecord record;
   private RecordConverter converter;
   private double value;
-  private final RecordConverter.Sink sink = new RecordConverter.Sink() {
+  private final RecordConverter.Receiver receiver = new RecordConverter.Receiver() {
     @Override
     public void prediction(Prediction prediction) {
       last = prediction;
@@ -84,15 +84,15 @@ public class HotPathBenchmarks {
       }
       message.add(new Prediction(new UUID(random.nextLong(), random.nextLong()).toString(), values));
     }
-    id = message.get(0).idClient();
+    id = message.get(0).id();
     Schema avro = GeneratePredictions.avroSchema(30);
     record = new GenericData.Record(avro);
     record.put(0, id);
     for (int c = 0; c < 30; c++) {
-      record.put(c + 1, message.get(0).probabilities()[c]);
+      record.put(c + 1, message.get(0).values()[c]);
     }
     converter = new RecordConverter(format, 1_000_000);
-    value = message.get(0).probabilities()[7];
+    value = message.get(0).values()[7];
   }
 
   @Benchmark
@@ -122,7 +122,7 @@ public class HotPathBenchmarks {
 
   @Benchmark
   public Prediction convertParquetRow() {
-    converter.convert(record, sink);
+    converter.convert(record, receiver);
     return last;
   }
 
@@ -159,9 +159,9 @@ public class HotPathBenchmarks {
       gen.writeStartArray();
       for (Prediction p : message) {
         gen.writeStartObject();
-        gen.writeStringField("id_client", p.idClient());
+        gen.writeStringField("id_client", p.id());
         for (int c = 0; c < 30; c++) {
-          gen.writeNumberField("class_" + c, p.probabilities()[c]);
+          gen.writeNumberField("class_" + c, p.values()[c]);
         }
         gen.writeEndObject();
       }

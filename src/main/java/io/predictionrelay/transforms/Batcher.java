@@ -7,14 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Cuts a stream of predictions into messages of at most {@code maxPredictions} predictions and
- * {@code maxBytes} bytes in a {@link MessageFormat}. Exact sizes cost an encoding, so they are only
+ * Cuts a stream of predictions into batches, one per message, of at most {@code maxPredictions}
+ * predictions and {@code maxBytes} bytes in a {@link MessageFormat}. Exact sizes cost an encoding, so they are only
  * computed when an upper bound says the byte cap could bind; with the defaults that never happens.
  * One per DoFn instance, made in {@code @Setup}: {@link #finish()} leaves it ready for the next
- * bucket or bundle, and Beam discards a DoFn instance that throws, so a message a failure left open
+ * bucket or split, and Beam discards a DoFn instance that throws, so a batch a failure left open
  * is never carried into another.
  */
-final class MessageCutter {
+final class Batcher {
   private final PredictionJson json;
   private final int maxPredictions;
   private final int maxBytes;
@@ -22,7 +22,7 @@ final class MessageCutter {
   private long boundBytes;
   private long exactBytes = -1; // -1: not measured yet
 
-  MessageCutter(MessageFormat format, int maxPredictions, int maxBytes) {
+  Batcher(MessageFormat format, int maxPredictions, int maxBytes) {
     this.json = new PredictionJson(format);
     this.maxPredictions = maxPredictions;
     this.maxBytes = maxBytes;
@@ -36,7 +36,7 @@ final class MessageCutter {
       exact = json.itemSize(prediction);
       if (json.messageSize(exact, 1) > maxBytes) {
         throw new IllegalArgumentException(
-            "prediction " + prediction.idClient() + " alone exceeds maxMessageBytes=" + maxBytes);
+            "prediction " + prediction.id() + " alone exceeds maxMessageBytes=" + maxBytes);
       }
       if (exactBytes < 0) {
         exactBytes = 0;
