@@ -7,6 +7,7 @@ import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
+import io.predictionrelay.run.ChangesSince;
 import io.predictionrelay.run.Grouping;
 import io.predictionrelay.run.ProgressReporter;
 import io.predictionrelay.run.RunIdentity;
@@ -20,6 +21,7 @@ import io.predictionrelay.run.Sink;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
+import io.predictionrelay.transforms.GroupChangesIntoBuckets;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadPredictions;
@@ -33,7 +35,9 @@ import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -177,6 +181,9 @@ public final class PublishPredictions {
             .withFormat(plan.format())
             .withMaxMessageBytes(options.getMaxMessageBytes())
             .withDeadLetterDir(options.getDeadLetterDir());
+    if (plan.changes().isPresent()) {
+      return buildChanges(pipeline, plan, read).apply("EncodeJson", EncodeJson.of(plan.format()));
+    }
     PCollection<MessageBatch> batches =
         plan.grouping() == Grouping.BUCKET
             ? PBegin.in(pipeline)
@@ -197,6 +204,29 @@ public final class PublishPredictions {
     return batches.apply("EncodeJson", EncodeJson.of(plan.format()));
   }
 
+  /**
+   * An incremental run's messages: the rows of the added files (compared by id with the removed
+   * files' rows at the base snapshot, when files were rewritten), bucketed and cut as a full run's,
+   * under keys prefixed with the changes' token, {@code c<token>-<bucket>-<chunk>}.
+   */
+  private static PCollection<MessageBatch> buildChanges(Pipeline pipeline, RunPlan plan, ReadPredictions read) {
+    PublishOptions options = plan.options();
+    ChangesSince changes = plan.changes().orElseThrow();
+    String prefix = changes.keyPrefix();
+    return PBegin.in(pipeline)
+        .apply("GroupChangesIntoBuckets",
+            GroupChangesIntoBuckets.of(read.skippingSplits(changes.changes().unchangedSplits()), plan.buckets())
+                .comparingWith(changes.changes().baseSplits())
+                .writingDeletedIdsTo(ChangesSince.deletedIdsDir(options, plan.identity().runId())))
+        .apply("BatchIntoMessages",
+            BatchIntoMessages.of(plan.format())
+                .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                .withMaxBytes(options.getMaxMessageBytes()))
+        .apply("PrefixKeys", MapElements.into(TypeDescriptor.of(MessageBatch.class))
+            .via((MessageBatch batch) -> batch.withIdPrefix(prefix)))
+        .setCoder(MessageBatch.Coder.of());
+  }
+
   /** The plan's buckets; for a resumed run, the buckets that arrived whole are dropped before the shuffle. */
   private static GroupIntoBuckets groupIntoBuckets(ReadPredictions read, RunPlan plan) {
     GroupIntoBuckets group = GroupIntoBuckets.of(read, plan.buckets());
@@ -213,6 +243,8 @@ public final class PublishPredictions {
               .withBootstrapServers(options.getBootstrapServers())
               .withProducerConfig(plan.producerConfig())
               .withRunId(plan.identity().runId())
+              .withHeaders(plan.changes().map(c -> Map.of(ChangesSince.RUN_KIND_HEADER, ChangesSince.KIND_CHANGES,
+                  ChangesSince.SINCE_HEADER, c.baseRunId())).orElse(Map.of()))
               .withRateLimit(options.getMaxMessagesPerSecond() / plan.publishers(),
                   options.getMaxBytesPerSecond() / plan.publishers()));
     } else {

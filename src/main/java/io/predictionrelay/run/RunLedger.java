@@ -86,6 +86,19 @@ public final class RunLedger {
     return records;
   }
 
+  /** Every record on the control topic, oldest first (it has one partition): every run's starts and ends. */
+  public List<JsonNode> allRecords(String runsTopic) {
+    List<JsonNode> records = new java.util.ArrayList<>();
+    readAll(runsTopic, null, record -> {
+      try {
+        records.add(JSON.readTree(record.value()));
+      } catch (java.io.IOException | RuntimeException notARunRecord) {
+        // another writer's record: not ours to read
+      }
+    });
+    return records;
+  }
+
   /** What one run delivered to a topic, by bucket or split. */
   public static final class Delivered {
     private final Map<Integer, BitSet> chunks = new TreeMap<>();

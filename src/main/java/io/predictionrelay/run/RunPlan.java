@@ -46,10 +46,11 @@ public final class RunPlan {
   private final Topic topic; // null: the sink is files, or the topic is still to be created
   private final Map<String, String> sparkSettings;
   private final RunIdentity identity;
+  private final ChangesSince changes; // null: a full run
 
   private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
       MessageFormat format, int buckets, Map<String, Object> producerConfig, Topic topic,
-      Map<String, String> sparkSettings, RunIdentity identity) {
+      Map<String, String> sparkSettings, RunIdentity identity, ChangesSince changes) {
     this.options = options;
     this.sink = sink;
     this.grouping = grouping;
@@ -60,6 +61,7 @@ public final class RunPlan {
     this.topic = topic;
     this.sparkSettings = Map.copyOf(sparkSettings);
     this.identity = identity;
+    this.changes = changes;
   }
 
   /**
@@ -121,16 +123,22 @@ public final class RunPlan {
         options.getRowsPerBucket() > 0
             ? options.getRowsPerBucket()
             : ROWS_PER_BUCKET_PER_MESSAGE * options.getMaxPredictionsPerMessage();
+    ChangesSince changes = options.getChangesSince() == null || options.getChangesSince().isBlank() ? null
+        : ChangesSince.resolve(options, sink, grouping, producerConfig, input);
     int buckets =
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
-            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
+            : GroupIntoBuckets.bucketsFor(changes == null ? input.totalRows() : changes.changes().rowsToRead(),
+                rowsPerBucket);
     String fingerprint = RunIdentity.fingerprint(input, options, grouping, buckets, format);
+    if (changes != null) {
+      fingerprint = RunIdentity.withChanges(fingerprint, changes.changes().token());
+    }
     RunIdentity identity = options.getResume() == null
         ? RunIdentity.newRun(fingerprint)
         : RunIdentity.resume(options, sink, grouping, producerConfig, topic.isPresent(), input, fingerprint);
     RunPlan plan = new RunPlan(options, sink, grouping, input, format, buckets, producerConfig, null,
-        RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
+        RunnerDefaults.sparkSettings(options, input.totalRows()), identity, changes);
     return topic.map(plan::withTopic).orElse(plan);
   }
 
@@ -181,7 +189,8 @@ public final class RunPlan {
   public RunPlan withTopic(Topic topic) {
     Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
     ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
-    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity);
+    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity,
+        changes);
   }
 
   /** True when the run publishes to a topic that does not exist yet (and may be created). */
@@ -243,6 +252,11 @@ public final class RunPlan {
     return identity;
   }
 
+  /** What an incremental run ({@code --changesSince}) starts from and reads; empty for a full run. */
+  public Optional<ChangesSince> changes() {
+    return Optional.ofNullable(changes);
+  }
+
   /** The Spark settings derived for this run (empty when not on Spark); given settings win. */
   public Map<String, String> sparkSettings() {
     return sparkSettings;
@@ -261,6 +275,9 @@ public final class RunPlan {
     if (input.deletedRows() > 0) {
       s.append("deleted:      ").append(input.deletedRows())
           .append(" rows of the files are deleted by the table (deletion vectors, delete files): not read\n");
+    }
+    if (changes != null) {
+      s.append(changes.describe()).append('\n');
     }
     s.append("columns:      ").append(input.schema().summary()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
