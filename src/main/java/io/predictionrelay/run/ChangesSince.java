@@ -122,8 +122,8 @@ public record ChangesSince(String baseRunId, SnapshotChanges changes) {
       boolean matches = given.equals("last")
           ? options.getInput().equals(report.path("input").path("pattern").asText())
           : given.equals(runId);
-      if (matches && (found == null || runId.compareTo(found.path("runId").asText()) > 0)) {
-        found = report; // run ids begin with their start time: the latest is the greatest
+      if (matches && (found == null || report.path("endedAtMillis").asLong() >= found.path("endedAtMillis").asLong())) {
+        found = report;
       }
     }
     if (found == null) {

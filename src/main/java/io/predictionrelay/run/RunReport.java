@@ -37,6 +37,7 @@ public final class RunReport {
     report.put("topic", plan.options().getTopic());
     report.put("wallSeconds", Math.round(wallSeconds * 10) / 10.0);
     report.put("runId", plan.identity().runId());
+    report.put("endedAtMillis", System.currentTimeMillis());
     report.put("inputFingerprint", plan.identity().fingerprint());
     report.put("published", io.predictionrelay.input.Published.of(plan.input()).toMap());
     report.put("runKind", plan.changes().isPresent() ? ChangesSince.KIND_CHANGES : "full");
