@@ -301,7 +301,7 @@ public final class PublishPredictions {
         System.out.println("spark UI:     " + spark.sc().uiWebUrl().get()
             + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)");
       }
-      ProgressReporter progress = ProgressReporter.onConsole(plan.input().totalRows()).watch(result, 10_000);
+      ProgressReporter progress = ProgressReporter.onConsole(plan.rowsToRead()).watch(result, 10_000);
       try {
         result.waitUntilFinish();
       } finally {

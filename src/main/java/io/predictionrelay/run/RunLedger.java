@@ -55,6 +55,10 @@ public final class RunLedger {
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    // What a run over plain files published lists every file: thousands of similar paths, which
+    // compress about tenfold; the broker's limit applies to the compressed batch.
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(runsTopic, runId.getBytes(StandardCharsets.UTF_8),

@@ -252,6 +252,15 @@ public final class RunPlan {
     return identity;
   }
 
+  /**
+   * The rows the run reads: the input's, or an incremental run's added files' and, to compare, its
+   * base snapshot's rewritten files'.
+   */
+  public long rowsToRead() {
+    return changes == null ? input.totalRows()
+        : changes.changes().rowsToRead() + changes.changes().baseRowsToCompare();
+  }
+
   /** What an incremental run ({@code --changesSince}) starts from and reads; empty for a full run. */
   public Optional<ChangesSince> changes() {
     return Optional.ofNullable(changes);
@@ -297,7 +306,7 @@ public final class RunPlan {
     s.append('\n');
     if (grouping == Grouping.BUCKET) {
       s.append("buckets:      ").append(buckets).append(" (about ")
-          .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+          .append(rowsToRead() / Math.max(1, buckets)).append(" rows each)\n");
     } else {
       s.append("grouping:     consecutive rows of each row group, no shuffle\n");
     }
