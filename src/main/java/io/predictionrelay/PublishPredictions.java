@@ -212,7 +212,7 @@ public final class PublishPredictions {
   private static PCollection<MessageBatch> buildChanges(Pipeline pipeline, RunPlan plan, ReadPredictions read) {
     PublishOptions options = plan.options();
     ChangesSince changes = plan.changes().orElseThrow();
-    String prefix = changes.keyPrefix();
+    String prefix = ChangesSince.keyPrefix(plan);
     return PBegin.in(pipeline)
         .apply("GroupChangesIntoBuckets",
             GroupChangesIntoBuckets.of(read.skippingSplits(changes.changes().unchangedSplits()), plan.buckets())

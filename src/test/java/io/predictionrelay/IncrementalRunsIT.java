@@ -98,7 +98,7 @@ class IncrementalRunsIT {
     for (ConsumerRecord<byte[], byte[]> record : byRun.get(changesRun)) {
       assertEquals("changes", header(record, ChangesSince.RUN_KIND_HEADER));
       assertEquals(fullRun, header(record, ChangesSince.SINCE_HEADER));
-      assertTrue(key(record).startsWith(changes.changes().orElseThrow().keyPrefix()), key(record));
+      assertTrue(key(record).startsWith(ChangesSince.keyPrefix(changes)), key(record));
     }
 
     Map<String, JsonNode> state = new TreeMap<>();

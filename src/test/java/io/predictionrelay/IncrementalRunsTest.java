@@ -126,8 +126,10 @@ class IncrementalRunsTest {
     assertEquals(newOrChanged(fullBefore, fullAfter), changes.predictions().keySet(), "published: new or changed ids");
     assertEquals(gone(fullBefore, fullAfter), changes.deleted(), "listed as deleted");
     assertEquals(fullAfter.predictions(), consumerState(applied), "the consumer's state");
-    assertTrue(changes.messages().keySet().stream().allMatch(k -> k.startsWith(
-        "c" + changes.plan().changes().orElseThrow().changes().token() + "-")), changes.messages().keySet().toString());
+    String prefix = ChangesSince.keyPrefix(changes.plan());
+    assertTrue(prefix.matches("c[0-9a-f]{12}-"), prefix);
+    assertTrue(changes.messages().keySet().stream().allMatch(k -> k.startsWith(prefix)),
+        changes.messages().keySet().toString());
   }
 
   private static List<Map<String, Object>> rows(String prefix, int from, int to, double shift) {

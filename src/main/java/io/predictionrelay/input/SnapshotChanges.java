@@ -222,8 +222,9 @@ public final class SnapshotChanges {
   }
 
   /**
-   * Names these changes: a digest of the base and the snapshot now. Message keys of the run carry
-   * it, so that the same incremental run sends the same keys, and another one other keys.
+   * Names these changes: a digest of the base and the snapshot now. The run's fingerprint holds it,
+   * and its message keys the fingerprint, so that the same incremental run sends the same keys, and
+   * another one other keys.
    */
   public String token() {
     return Published.sha256(base.digest() + " " + now.digest()).substring(0, 12);

@@ -138,9 +138,14 @@ public record ChangesSince(String baseRunId, SnapshotChanges changes) {
     return record;
   }
 
-  /** The key prefix of this run's messages: {@code c<token>-}, from the base and the snapshot now. */
-  public String keyPrefix() {
-    return "c" + changes.token() + "-";
+  /**
+   * The key prefix of an incremental run's messages, {@code c<changes>-}: from its fingerprint, which
+   * holds the base's and the new snapshot ({@link SnapshotChanges#token}) and every option that
+   * shapes the messages, not from the run id. The same incremental run sends the same keys; another
+   * one (other changes, or other buckets or caps) other keys.
+   */
+  public static String keyPrefix(RunPlan plan) {
+    return "c" + plan.identity().fingerprint().substring(0, 12) + "-";
   }
 
   /** Where the run writes the ids it found deleted. */
