@@ -5,11 +5,13 @@ import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageBatch;
+import io.predictionrelay.model.Prediction;
 import io.predictionrelay.model.OptionValues;
 import io.predictionrelay.options.Grouping;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.options.Sink;
+import io.predictionrelay.run.ChangesSince;
 import io.predictionrelay.run.Preflight;
 import io.predictionrelay.run.ProgressReporter;
 import io.predictionrelay.run.RunIdentity;
@@ -22,6 +24,7 @@ import io.predictionrelay.run.SparkFaults;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
+import io.predictionrelay.transforms.GroupChangesIntoBuckets;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import io.predictionrelay.transforms.PublishToKafka;
 import io.predictionrelay.transforms.ReadSplits;
@@ -35,8 +38,11 @@ import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -179,7 +185,9 @@ public final class PublishPredictions {
   public static PCollection<EncodedMessage> buildMessages(Pipeline pipeline, RunPlan plan) {
     PublishOptions options = plan.options();
     PCollection<MessageBatch> batches;
-    if (plan.grouping() == Grouping.BUCKET) {
+    if (plan.changes().isPresent()) {
+      batches = buildChanges(pipeline, plan);
+    } else if (plan.grouping() == Grouping.BUCKET) {
       GroupIntoBuckets group = GroupIntoBuckets.of(plan.buckets());
       if (plan.identity().resumed()) {
         // The buckets that arrived whole are dropped as they are read, before the shuffle.
@@ -212,6 +220,37 @@ public final class PublishPredictions {
         .withDeadLetterDir(plan.options().getDeadLetterDir());
   }
 
+  /**
+   * An incremental run's messages: the rows of the added files (compared by id with the removed
+   * files' rows at the base snapshot, when files were rewritten), bucketed and cut as a full run's,
+   * under keys prefixed with the changes' token, {@code c<token>-<bucket>-<batch>}.
+   */
+  private static PCollection<MessageBatch> buildChanges(Pipeline pipeline, RunPlan plan) {
+    PublishOptions options = plan.options();
+    ChangesSince changes = plan.changes().orElseThrow();
+    GroupIntoBuckets group = GroupIntoBuckets.of(plan.buckets());
+    PCollection<KV<Integer, List<Prediction>>> now = PBegin.in(pipeline)
+        .apply("ReadSplits", readSplits(plan, group.packing()).skippingSplits(changes.changes().unchangedSplits()));
+    PCollection<KV<Integer, Iterable<Prediction>>> buckets;
+    if (changes.changes().comparesById()) {
+      PCollection<KV<Integer, List<Prediction>>> base = PBegin.in(pipeline)
+          .apply("ReadBaseSplits", readSplits(plan, group.packing()).readingSplits(changes.changes().baseSplits()));
+      buckets = now.apply("GroupChangesIntoBuckets", GroupChangesIntoBuckets.comparingWith(base)
+          .writingDeletedIdsTo(ChangesSince.deletedIdsDir(options, plan.identity().runId())));
+    } else {
+      buckets = now.apply("GroupIntoBuckets", group);
+    }
+    String prefix = ChangesSince.keyPrefix(plan);
+    return buckets
+        .apply("BatchIntoMessages",
+            BatchIntoMessages.of(plan.format())
+                .withMaxPredictions(options.getMaxPredictionsPerMessage())
+                .withMaxBytes(options.getMaxMessageBytes()))
+        .apply("PrefixKeys", MapElements.into(TypeDescriptor.of(MessageBatch.class))
+            .via((MessageBatch batch) -> batch.withIdPrefix(prefix)))
+        .setCoder(MessageBatch.Coder.of());
+  }
+
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */
   public static void publish(PCollection<EncodedMessage> messages, RunPlan plan) {
     PublishOptions options = plan.options();
@@ -222,6 +261,8 @@ public final class PublishPredictions {
               .withBootstrapServers(options.getBootstrapServers())
               .withProducerConfig(plan.producerConfig())
               .withRunId(plan.identity().runId())
+              .withHeaders(plan.changes().map(c -> Map.of(ChangesSince.RUN_KIND_HEADER, ChangesSince.KIND_CHANGES,
+                  ChangesSince.SINCE_HEADER, c.baseRunId())).orElse(Map.of()))
               .withRateLimit(options.getMaxMessagesPerSecond() / plan.publishers(),
                   options.getMaxBytesPerSecond() / plan.publishers()));
     } else {
@@ -278,7 +319,7 @@ public final class PublishPredictions {
         System.out.println("spark UI:     " + spark.sc().uiWebUrl().get()
             + " (Beam's metrics: the Beam.Metrics accumulator, Stages tab)");
       }
-      ProgressReporter progress = ProgressReporter.onConsole(plan.input().totalRows()).watch(result, 10_000);
+      ProgressReporter progress = ProgressReporter.onConsole(plan.rowsToRead()).watch(result, 10_000);
       try {
         result.waitUntilFinish();
       } finally {

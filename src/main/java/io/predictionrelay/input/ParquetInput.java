@@ -42,11 +42,16 @@ public final class ParquetInput implements Serializable {
   private final List<InputSplit> splits;
   private final String snapshot;
   private final List<String> identities;
+  private final List<FileStamp> stamps;
+
+  /** A data file as a run's fingerprint knows it: its path, size and modification time. */
+  public record FileStamp(String path, long size, long modifiedMillis) implements Serializable {}
 
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       Map<String, FileColumns> fileColumns, Map<String, long[]> fileDeletes, PredictionSchema schema,
       List<ExtraColumn> extraColumns, long totalRows, long deletedRows, List<String> ignoredColumns,
-      Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot, List<String> identities) {
+      Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot, List<String> identities,
+      List<FileStamp> stamps) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -61,6 +66,7 @@ public final class ParquetInput implements Serializable {
     this.splits = List.copyOf(splits);
     this.snapshot = snapshot;
     this.identities = List.copyOf(identities);
+    this.stamps = List.copyOf(stamps);
   }
 
   /**
@@ -107,6 +113,7 @@ public final class ParquetInput implements Serializable {
     Map<String, FileColumns> fileColumns = new LinkedHashMap<>();
     Map<String, Integer> absent = new LinkedHashMap<>();
     List<String> identities = new ArrayList<>();
+    List<FileStamp> stamps = new ArrayList<>();
     List<InputSplit> splits = new ArrayList<>();
     Map<String, long[]> fileDeletes = new LinkedHashMap<>();
     long rows = 0;
@@ -122,6 +129,7 @@ public final class ParquetInput implements Serializable {
       partitionValues.put(file.path(), file.partitionValues());
       fileColumns.put(file.path(), read);
       long[] deleted = file.deleted();
+      stamps.add(new FileStamp(file.path(), file.size(), file.modifiedMillis()));
       identities.add(file.path() + " " + file.size() + " bytes, modified " + file.modifiedMillis() + ", "
           + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows"
           + (deleted.length == 0 ? "" : ", " + deleted.length + " deleted " + java.util.Arrays.hashCode(deleted)));
@@ -157,7 +165,7 @@ public final class ParquetInput implements Serializable {
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), published.idType(), columns.extraColumns(),
         new ArrayList<>(published.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, fileColumns, fileDeletes, schema, extras, rows,
-        deletedRows, ignored, absent, splits, found.snapshot(), identities);
+        deletedRows, ignored, absent, splits, found.snapshot(), identities, stamps);
   }
 
   /**
@@ -193,6 +201,16 @@ public final class ParquetInput implements Serializable {
 
   public List<String> files() {
     return files;
+  }
+
+  /** Each data file's path, size and modification time, in path order. */
+  public List<FileStamp> fileStamps() {
+    return stamps;
+  }
+
+  /** The positions of a file's rows that the table deletes, ascending (empty: none). */
+  public long[] deleted(String file) {
+    return fileDeletes.getOrDefault(file, FoundFiles.TableFile.NONE).clone();
   }
 
   /** A file's Hive partition values, in the order of the partition columns. */

@@ -48,6 +48,14 @@ public final class MessageBatch {
     return new MessageBatch(MessageId.ofSplit(split, batch).toString(), true, predictions);
   }
 
+  /**
+   * This message under {@code prefix + id}: an incremental run's keys ({@code c<changes>-<bucket>-<batch>}),
+   * unique across the incremental runs of a topic and the same for the same changes.
+   */
+  public MessageBatch withIdPrefix(String prefix) {
+    return new MessageBatch(prefix + id, last, predictions);
+  }
+
   /** The Kafka key. Consumers drop duplicates by it. */
   public String messageId() {
     return id;

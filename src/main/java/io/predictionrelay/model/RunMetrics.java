@@ -33,6 +33,15 @@ public final class RunMetrics {
   public static final String PREDICTIONS_PER_MESSAGE = "predictions_per_message";
   /** Predictions a resumed run did not send again (their bucket had arrived whole); a fact per split. */
   public static final String PREDICTIONS_SKIPPED = "predictions_skipped";
+  /**
+   * An incremental run comparing rewritten files by id: rows now equal to their base rows (not
+   * published), base rows compared (never published), and ids new, changed and deleted.
+   */
+  public static final String PREDICTIONS_UNCHANGED = "predictions_unchanged";
+  public static final String BASE_ROWS_COMPARED = "base_rows_compared";
+  public static final String IDS_NEW = "ids_new";
+  public static final String IDS_CHANGED = "ids_changed";
+  public static final String IDS_DELETED = "ids_deleted";
   /** Rows whose id an earlier row of the same bucket already had (bucketed grouping). */
   public static final String REPEATED_IDS = "repeated_ids";
   public static final String BUCKET_ROWS = "bucket_rows";

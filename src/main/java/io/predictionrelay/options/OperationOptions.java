@@ -22,6 +22,14 @@ public interface OperationOptions extends PipelineOptions {
 
   void setTakeOver(boolean value);
 
+  @Description(
+      "Publish only what changed since the snapshot or files this run published (a run id, or 'last':"
+          + " the latest completed run of the same input to the same topic): rows added or changed;"
+          + " ids deleted are listed under --reportDir, never published. See the README's incremental runs.")
+  String getChangesSince();
+
+  void setChangesSince(String value);
+
   @Description("Most messages per second for the whole run, shared by all writers; 0 (default) is no limit.")
   @Default.Double(0)
   double getMaxMessagesPerSecond();

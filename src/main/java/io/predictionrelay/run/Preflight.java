@@ -29,9 +29,10 @@ import org.apache.beam.sdk.io.FileSystems;
  * @param topic the topic as the broker described it; null for the files sink, or a topic still to be created
  * @param input the input as its table log or metadata and its Parquet footers describe it
  * @param earlier for {@code --resume} to Kafka, what the ledger says of the run; else null
+ * @param changes for {@code --changesSince}, the base run and what changed since; else null
  */
 public record Preflight(Map<String, Object> producerConfig, Topic topic, ParquetInput input,
-    RunLedger.History earlier) {
+    RunLedger.History earlier, ChangesSince changes) {
   /** The topic as the broker described it: its partitions and the largest record batch it takes. */
   public record Topic(String name, int partitions, int maxMessageBytes) {}
 
@@ -43,7 +44,8 @@ public record Preflight(Map<String, Object> producerConfig, Topic topic, Parquet
    * Checks, in order: the Kafka client properties, the Kafka cluster and topic and the user's right
    * to write it (for the Kafka sink; a missing topic is left to
    * {@link io.predictionrelay.PublishPredictions#prepare} to create); the file systems of the paths;
-   * the input's table and footers; for {@code --resume}, the run's records and what it delivered.
+   * the input's table and footers; for {@code --resume}, the run's records and what it delivered;
+   * for {@code --changesSince}, the base run's record and its snapshot's files.
    * The options alone must have been checked first ({@link RunPlan#plan}).
    */
   public static Preflight check(PublishOptions options, Sink sink) {
@@ -64,7 +66,9 @@ public record Preflight(Map<String, Object> producerConfig, Topic topic, Parquet
     RunLedger.History earlier = options.getResume() != null && sink == Sink.KAFKA
         ? readLedger(options, producerConfig, topic.isPresent())
         : null;
-    return new Preflight(producerConfig, topic.orElse(null), input, earlier);
+    ChangesSince changes = options.getChangesSince() == null || options.getChangesSince().isBlank() ? null
+        : ChangesSince.resolve(options, sink, options.getGrouping(), producerConfig, input);
+    return new Preflight(producerConfig, topic.orElse(null), input, earlier, changes);
   }
 
   /**

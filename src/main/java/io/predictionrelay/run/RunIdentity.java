@@ -84,6 +84,17 @@ public record RunIdentity(String runId, String fingerprint, RunIdentity.Resume r
     }
   }
 
+  /** The fingerprint of an incremental run: its input and options, and the changes it publishes. */
+  static String withChanges(String fingerprint, String changesToken) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((fingerprint + " changes " + changesToken).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The control topic of the run records: {@code --runsTopic}, or {@code <topic>.runs}. */
   public static String runsTopic(PublishOptions options) {
     String given = options.getRunsTopic();

@@ -55,6 +55,10 @@ public final class RunLedger {
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    // What a run over plain files published lists every file: thousands of similar paths, which
+    // compress about tenfold; the broker's limit applies to the compressed batch.
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(runsTopic, runId.getBytes(StandardCharsets.UTF_8),
@@ -91,6 +95,19 @@ public final class RunLedger {
    * delivered to the topic (null when its latest record says it completed: nothing was read).
    */
   public record History(List<JsonNode> records, Delivered delivered) {}
+
+  /** Every record on the control topic, oldest first (it has one partition): every run's starts and ends. */
+  public List<JsonNode> allRecords(String runsTopic) {
+    List<JsonNode> records = new java.util.ArrayList<>();
+    readAll(runsTopic, null, record -> {
+      try {
+        records.add(JSON.readTree(record.value()));
+      } catch (java.io.IOException | RuntimeException notARunRecord) {
+        // another writer's record: not ours to read
+      }
+    });
+    return records;
+  }
 
   /** What one run delivered to a topic, by bucket or split. */
   public static final class Delivered {

@@ -37,10 +37,11 @@ public final class RunPlan {
   private final Preflight.Topic topic; // null: the sink is files, or the topic is still to be created
   private final Map<String, String> sparkSettings;
   private final RunIdentity identity;
+  private final ChangesSince changes; // null: a full run
 
   private RunPlan(PublishOptions options, Sink sink, Grouping grouping, ParquetInput input,
       MessageFormat format, int buckets, Map<String, Object> producerConfig, Preflight.Topic topic,
-      Map<String, String> sparkSettings, RunIdentity identity) {
+      Map<String, String> sparkSettings, RunIdentity identity, ChangesSince changes) {
     this.options = options;
     this.sink = sink;
     this.grouping = grouping;
@@ -51,6 +52,7 @@ public final class RunPlan {
     this.topic = topic;
     this.sparkSettings = Map.copyOf(sparkSettings);
     this.identity = identity;
+    this.changes = changes;
   }
 
   /**
@@ -83,13 +85,18 @@ public final class RunPlan {
     int buckets =
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
-            : GroupIntoBuckets.bucketsFor(input.totalRows(), rowsPerBucket);
+            : GroupIntoBuckets.bucketsFor(found.changes() == null ? input.totalRows()
+                : found.changes().changes().rowsToRead(), rowsPerBucket);
     String fingerprint = RunIdentity.fingerprint(input, options, checked.grouping(), buckets, format);
+    if (found.changes() != null) {
+      fingerprint = RunIdentity.withChanges(fingerprint, found.changes().changes().token());
+    }
     RunIdentity identity = options.getResume() == null
         ? RunIdentity.newRun(fingerprint)
         : RunIdentity.resume(options, checked.sink(), checked.grouping(), found.earlier(), input, fingerprint);
     RunPlan plan = new RunPlan(options, checked.sink(), checked.grouping(), input, format, buckets,
-        found.producerConfig(), null, RunnerDefaults.sparkSettings(options, input.totalRows()), identity);
+        found.producerConfig(), null, RunnerDefaults.sparkSettings(options, input.totalRows()), identity,
+        found.changes());
     return found.topic() == null ? plan : plan.withTopic(found.topic());
   }
 
@@ -123,7 +130,8 @@ public final class RunPlan {
   public RunPlan withTopic(Preflight.Topic topic) {
     Map<String, Object> fitted = new LinkedHashMap<>(producerConfig);
     ProducerSettings.fitBatchesTo(fitted, topic.maxMessageBytes());
-    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity);
+    return new RunPlan(options, sink, grouping, input, format, buckets, fitted, topic, sparkSettings, identity,
+        changes);
   }
 
   /** True when the run publishes to a topic that does not exist yet (and may be created). */
@@ -185,6 +193,20 @@ public final class RunPlan {
     return identity;
   }
 
+  /**
+   * The rows the run reads: the input's, or an incremental run's added files' and, to compare, its
+   * base snapshot's rewritten files'.
+   */
+  public long rowsToRead() {
+    return changes == null ? input.totalRows()
+        : changes.changes().rowsToRead() + changes.changes().baseRowsToCompare();
+  }
+
+  /** What an incremental run ({@code --changesSince}) starts from and reads; empty for a full run. */
+  public Optional<ChangesSince> changes() {
+    return Optional.ofNullable(changes);
+  }
+
   /** The Spark settings derived for this run (empty when not on Spark); given settings win. */
   public Map<String, String> sparkSettings() {
     return sparkSettings;
@@ -204,6 +226,9 @@ public final class RunPlan {
       s.append("deleted:      ").append(input.deletedRows())
           .append(" rows of the files are deleted by the table (deletion vectors, delete files): not read\n");
     }
+    if (changes != null) {
+      s.append(changes.describe()).append('\n');
+    }
     s.append("columns:      ").append(input.schema().summary()).append('\n');
     if (!input.ignoredColumns().isEmpty()) {
       s.append("ignored:      columns ").append(input.ignoredColumns()).append(" are not published\n");
@@ -222,7 +247,7 @@ public final class RunPlan {
     s.append('\n');
     if (grouping == Grouping.BUCKET) {
       s.append("buckets:      ").append(buckets).append(" (about ")
-          .append(input.totalRows() / Math.max(1, buckets)).append(" rows each)\n");
+          .append(rowsToRead() / Math.max(1, buckets)).append(" rows each)\n");
     } else {
       s.append("grouping:     consecutive rows of each row group, no shuffle\n");
     }

@@ -36,11 +36,11 @@ public final class RunRecords {
   }
 
   public void started() {
-    write(record("started"));
+    write(withPublished(record("started")));
   }
 
   public void completed(RunSummary summary) {
-    Map<String, Object> record = record(summary.reconciles() ? "completed" : "failed");
+    Map<String, Object> record = withPublished(record(summary.reconciles() ? "completed" : "failed"));
     record.put("ended_at", Instant.now().toString());
     record.put("counts", summary.countsAsMap());
     if (!summary.reconciles()) {
@@ -107,6 +107,18 @@ public final class RunRecords {
       System.err.println("warning: the failure record of run " + plan.identity().runId() + " could not be written: "
           + unwritten.getMessage());
     }
+  }
+
+  /**
+   * The record with what the run publishes (the Delta version, Iceberg snapshot, or plain files), the
+   * base of a later {@code --changesSince}, and the kind of run: {@code full}, or {@code changes}
+   * since a run.
+   */
+  private Map<String, Object> withPublished(Map<String, Object> record) {
+    record.put("published", io.predictionrelay.input.Published.of(plan.input()).toMap());
+    record.put("run_kind", plan.changes().isPresent() ? ChangesSince.KIND_CHANGES : "full");
+    plan.changes().ifPresent(c -> record.put("changes_since", c.baseRunId()));
+    return record;
   }
 
   private Map<String, Object> record(String status) {

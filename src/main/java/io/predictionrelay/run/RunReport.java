@@ -37,7 +37,14 @@ public final class RunReport {
     report.put("topic", plan.options().getTopic());
     report.put("wallSeconds", Math.round(wallSeconds * 10) / 10.0);
     report.put("runId", plan.identity().runId());
+    report.put("endedAtMillis", System.currentTimeMillis());
     report.put("inputFingerprint", plan.identity().fingerprint());
+    report.put("published", io.predictionrelay.input.Published.of(plan.input()).toMap());
+    report.put("runKind", plan.changes().isPresent() ? ChangesSince.KIND_CHANGES : "full");
+    plan.changes().ifPresent(c -> {
+      report.put("changesSince", c.baseRunId());
+      report.put("deletedIds", ChangesSince.deletedIdsDir(plan.options(), plan.identity().runId()));
+    });
     report.put("counts", summary.countsAsMap());
     report.put("predictionsPerMessage", describe(summary.predictionsPerMessage()));
     if (summary.bucketRows().getCount() > 0) {
@@ -66,6 +73,10 @@ public final class RunReport {
     Files.createDirectories(directory);
     String name = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path json = directory.resolve(name + ".json");
+    if (Files.exists(json) && report.get("runId") != null) {
+      name = name + "-" + report.get("runId"); // two runs in one second: both reports kept
+      json = directory.resolve(name + ".json");
+    }
     JSON.writeValue(json.toFile(), report);
     Map<Long, Long> histogram = summary.bucketSizeHistogram();
     if (!histogram.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.predictionrelay.run;
 
+import io.predictionrelay.input.SnapshotChanges;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.RunMetrics;
 import io.predictionrelay.model.RunMetrics.PartitionTraffic;
@@ -26,13 +27,16 @@ public final class RunSummary {
   private final Long messagesSentAgain;
   /** Set when the run was resumed after an attempt had completed it: the one line that says so. */
   private final String nothingToSend;
+  /** What an incremental run started from and read; null for a full run. */
+  private final ChangesSince changes;
 
   RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts) {
-    this(expectedRows, rowsSkipped, topicPartitions, counts, null, null, null);
+    this(expectedRows, rowsSkipped, topicPartitions, counts, null, null, null, null);
   }
 
   private RunSummary(long expectedRows, long rowsSkipped, int topicPartitions, RunCounts counts,
-      SparkFaults.Counts sparkFaults, Long messagesSentAgain, String nothingToSend) {
+      SparkFaults.Counts sparkFaults, Long messagesSentAgain, String nothingToSend, ChangesSince changes) {
+    this.changes = changes;
     this.expectedRows = expectedRows;
     this.rowsSkipped = rowsSkipped;
     this.topicPartitions = topicPartitions;
@@ -44,7 +48,7 @@ public final class RunSummary {
 
   /** This summary with what Spark re-ran during the run. */
   public RunSummary withSparkFaults(SparkFaults.Counts faults) {
-    return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, faults, messagesSentAgain, null);
+    return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, faults, messagesSentAgain, null, changes);
   }
 
   /**
@@ -53,7 +57,7 @@ public final class RunSummary {
    */
   public RunSummary withRecordsAppended(long appended) {
     return new RunSummary(expectedRows, rowsSkipped, topicPartitions, counts, sparkFaults,
-        Math.max(0, appended - messages()), null);
+        Math.max(0, appended - messages()), null, changes);
   }
 
   /**
@@ -64,7 +68,8 @@ public final class RunSummary {
     RunIdentity identity = plan.identity();
     return new RunSummary(plan.input().totalRows(), plan.input().totalRows(), plan.topicPartitions(),
         RunCounts.empty(), null, null, "nothing to send: run " + identity.runId() + " completed at "
-            + identity.resume().completedAt() + " (its record on " + RunIdentity.runsTopic(plan.options()) + ")");
+            + identity.resume().completedAt() + " (its record on " + RunIdentity.runsTopic(plan.options()) + ")",
+        null);
   }
 
   /** Whether the run was resumed after it had completed: nothing was read or sent. */
@@ -75,8 +80,16 @@ public final class RunSummary {
   /** The committed counts of a finished pipeline built from {@code plan}. */
   public static RunSummary of(PipelineResult result, RunPlan plan) {
     RunIdentity.Resume resume = plan.identity().resume();
-    return new RunSummary(plan.input().totalRows(), resume == null ? 0 : resume.rowsSkipped(),
-        plan.topicPartitions(), RunCounts.committed(result));
+    ChangesSince changes = plan.changes().orElse(null);
+    long expected = plan.input().totalRows();
+    long skipped = resume == null ? 0 : resume.rowsSkipped();
+    if (changes != null) {
+      // The base rows compared are read too; the unchanged files' rows are not.
+      expected += changes.changes().baseRowsToCompare();
+      skipped += changes.changes().rowsUnchanged();
+    }
+    return new RunSummary(expected, skipped, plan.topicPartitions(), RunCounts.committed(result), null, null, null,
+        changes);
   }
 
   /** Rows of input splits a resumed run did not read: every message of those splits had arrived. */
@@ -87,6 +100,21 @@ public final class RunSummary {
   /** Predictions a resumed run read but did not send: every message of their bucket had arrived. */
   public long predictionsSkipped() {
     return counts.splitFact(RunMetrics.PREDICTIONS_SKIPPED);
+  }
+
+  /** Rows of rewritten files that an incremental run found equal to their base rows: not published. */
+  public long predictionsUnchanged() {
+    return counter(RunMetrics.PREDICTIONS_UNCHANGED);
+  }
+
+  /** Rows of the base snapshot an incremental run read to compare by id: never published. */
+  public long baseRowsCompared() {
+    return counter(RunMetrics.BASE_ROWS_COMPARED);
+  }
+
+  /** Ids an incremental run found deleted since its base: listed under --reportDir, never published. */
+  public long idsDeleted() {
+    return counter(RunMetrics.IDS_DELETED);
   }
 
   /** The counts this summary was read from. */
@@ -251,6 +279,16 @@ public final class RunSummary {
     counts.put("repeatedIds", repeatedIds());
     counts.put("messagesPublished", messages());
     counts.put("bytesPublished", bytes());
+    if (changes != null) {
+      Map<String, Object> compared = new LinkedHashMap<>(changes.changes().toMap());
+      compared.put("since", changes.baseRunId());
+      compared.put("predictionsUnchanged", predictionsUnchanged());
+      compared.put("baseRowsCompared", baseRowsCompared());
+      compared.put("idsNew", counter(RunMetrics.IDS_NEW));
+      compared.put("idsChanged", counter(RunMetrics.IDS_CHANGED));
+      compared.put("idsDeleted", idsDeleted());
+      counts.put("changes", compared);
+    }
     counts.put("reconciles", reconciles());
     counts.put("retries", retriesAsMap());
     return counts;
@@ -262,7 +300,8 @@ public final class RunSummary {
    */
   public boolean reconciles() {
     return rowsRead() + rowsSkipped == expectedRows
-        && rowsRead() == predictions() + deadLettered() + predictionsSkipped();
+        && rowsRead() == predictions() + deadLettered() + predictionsSkipped() + predictionsUnchanged()
+            + baseRowsCompared();
   }
 
   @Override
@@ -272,7 +311,27 @@ public final class RunSummary {
     }
     StringBuilder s = new StringBuilder("run summary\n");
     s.append(String.format("  rows in input footers   %,d%n", expectedRows));
-    if (rowsSkipped > 0) {
+    if (changes != null) {
+      SnapshotChanges c = changes.changes();
+      s.append(String.format("  changes since run %s (%s -> %s)%n", changes.baseRunId(), c.base().describe(),
+          c.now().describe()));
+      s.append(String.format("  skipped as unchanged    %,d files, %,d row groups, %,d rows (the same files as then)%n",
+          c.filesUnchanged(), c.rowGroupsUnchanged(), c.rowsUnchanged()));
+      if (c.comparesById()) {
+        s.append(String.format("  compared by id          %,d base rows of %,d rewritten files; %,d rows unchanged,"
+                + " %,d ids new, %,d changed, %,d deleted (listed under --reportDir, not published)%n",
+            baseRowsCompared(), c.filesRemoved().size(), predictionsUnchanged(), counter(RunMetrics.IDS_NEW),
+            counter(RunMetrics.IDS_CHANGED), idsDeleted()));
+      }
+      if (!c.filesReplacedInPlace().isEmpty()) {
+        s.append(String.format("  replaced in place       %,d files, published whole (their old rows are gone)%n",
+            c.filesReplacedInPlace().size()));
+      }
+      if (!c.plainFilesRemoved().isEmpty()) {
+        s.append(String.format("  files removed           %,d (their ids cannot be listed as deleted)%n",
+            c.plainFilesRemoved().size()));
+      }
+    } else if (rowsSkipped > 0) {
       s.append(String.format("  rows skipped (delivered) %,d (their splits arrived whole in the resumed run)%n", rowsSkipped));
     }
     s.append(String.format("  rows read               %,d%n", rowsRead()));

@@ -48,9 +48,11 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
   private final String runId;
   private final double messagesPerSecond;
   private final double bytesPerSecond;
+  private final Map<String, String> headers;
 
   private PublishToKafka(String topic, String bootstrapServers, Map<String, Object> producerConfig,
-      String runId, double messagesPerSecond, double bytesPerSecond) {
+      String runId, double messagesPerSecond, double bytesPerSecond, Map<String, String> headers) {
+    this.headers = headers;
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
     this.producerConfig = producerConfig;
@@ -63,11 +65,11 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must not be empty");
     }
-    return new PublishToKafka(topic, null, Map.of(), null, 0, 0);
+    return new PublishToKafka(topic, null, Map.of(), null, 0, 0, Map.of());
   }
 
   public PublishToKafka withBootstrapServers(String bootstrapServers) {
-    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond, headers);
   }
 
   /** Every message carries this run id in its {@value #RUN_ID_HEADER} header. */
@@ -75,7 +77,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     if (runId == null || runId.isBlank()) {
       throw new IllegalArgumentException("runId must not be empty");
     }
-    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond, headers);
   }
 
   /**
@@ -86,7 +88,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     if (messagesPerSecond < 0 || bytesPerSecond < 0) {
       throw new IllegalArgumentException("rate limits must not be negative");
     }
-    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond);
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond, headers);
   }
 
   /**
@@ -96,7 +98,16 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
    */
   public PublishToKafka withProducerConfig(Map<String, Object> producerConfig) {
     return new PublishToKafka(
-        topic, bootstrapServers, Map.copyOf(producerConfig), runId, messagesPerSecond, bytesPerSecond);
+        topic, bootstrapServers, Map.copyOf(producerConfig), runId, messagesPerSecond, bytesPerSecond, headers);
+  }
+
+  /**
+   * Every message also carries these headers: an incremental run's {@code run_kind} and
+   * {@code changes_since}. A full run adds none, so its records stay as they were.
+   */
+  public PublishToKafka withHeaders(Map<String, String> headers) {
+    return new PublishToKafka(topic, bootstrapServers, producerConfig, runId, messagesPerSecond, bytesPerSecond,
+        Map.copyOf(headers));
   }
 
   @Override
@@ -109,7 +120,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     }
     messages
         .apply("CountMessages", ParDo.of(new CountMessagesFn()))
-        .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic, runId)))
+        .apply("ToProducerRecords", ParDo.of(new ToProducerRecordFn(topic, runId, headers)))
         .setCoder(RECORD_CODER)
         .apply("WriteToKafka", new WriteWithOneOutput(
             KafkaIO.<String, byte[]>writeRecords()
@@ -247,9 +258,15 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private final String topic;
     private final byte[] runId;
+    private final java.util.TreeMap<String, byte[]> headers = new java.util.TreeMap<>();
 
     ToProducerRecordFn(String topic, String runId) {
+      this(topic, runId, Map.of());
+    }
+
+    ToProducerRecordFn(String topic, String runId, Map<String, String> headers) {
       this.topic = topic;
+      headers.forEach((name, value) -> this.headers.put(name, value.getBytes(StandardCharsets.UTF_8)));
       this.runId = runId == null ? null : runId.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -267,6 +284,7 @@ public final class PublishToKafka extends PTransform<PCollection<EncodedMessage>
       if (message.last()) {
         record.headers().add(LAST_HEADER, TRUE);
       }
+      headers.forEach((name, value) -> record.headers().add(name, value));
       out.output(record);
     }
   }

@@ -7,6 +7,7 @@ import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -44,15 +45,17 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
   private final int maxMessageBytes;
   private final String deadLetterDir;
   private final int[] skippedSplits;
+  private final List<InputSplit> splits; // null: the input's
 
   private ReadSplits(ParquetInput input, Rows<OutputT> rows, MessageFormat format, int maxMessageBytes,
-      String deadLetterDir, int[] skippedSplits) {
+      String deadLetterDir, int[] skippedSplits, List<InputSplit> splits) {
     this.input = input;
     this.rows = rows;
     this.format = format;
     this.maxMessageBytes = maxMessageBytes;
     this.deadLetterDir = deadLetterDir;
     this.skippedSplits = skippedSplits;
+    this.splits = splits;
   }
 
   /**
@@ -63,7 +66,7 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
     if (rows == null) {
       throw new IllegalArgumentException("rows must be given: what the grouping does with them");
     }
-    return new ReadSplits<>(input, rows, null, 0, null, new int[0]);
+    return new ReadSplits<>(input, rows, null, 0, null, new int[0], null);
   }
 
   /** The format messages will have: it decides the rounding and the size of one prediction. */
@@ -72,7 +75,7 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
       throw new IllegalArgumentException(
           "format is for columns " + format.schema() + ", the input has " + input.schema());
     }
-    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits, splits);
   }
 
   /** Rows whose single-prediction message would exceed this many bytes become dead letters. */
@@ -80,7 +83,7 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxMessageBytes);
     }
-    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits, splits);
   }
 
   /** Where dead letters go: JSON Lines files, one per bundle that had any. */
@@ -88,14 +91,25 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
     if (deadLetterDir == null || deadLetterDir.isBlank()) {
       throw new IllegalArgumentException("deadLetterDir must not be empty");
     }
-    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits);
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits, splits);
   }
 
-  /** Leaves out these splits (by index): a resumed run's splits that arrived whole. */
-  public ReadSplits<OutputT> skippingSplits(int[] splits) {
-    int[] sorted = splits.clone();
+  /**
+   * Leaves out these splits (by index): a resumed run's splits that arrived whole, an incremental
+   * run's files unchanged since its base.
+   */
+  public ReadSplits<OutputT> skippingSplits(int[] skipped) {
+    int[] sorted = skipped.clone();
     Arrays.sort(sorted);
-    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, sorted);
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, sorted, splits);
+  }
+
+  /**
+   * Reads these splits instead of the input's, with the input's columns: an incremental run's base
+   * snapshot's rewritten files, numbered after the input's splits.
+   */
+  public ReadSplits<OutputT> readingSplits(List<InputSplit> splits) {
+    return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits, List.copyOf(splits));
   }
 
   @Override
@@ -105,7 +119,7 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
     }
     SplitReader reader = new SplitReader(format, input.extraColumns(), maxMessageBytes, deadLetterDir);
     return begin
-        .apply("ListSplits", Create.of(input.splits().stream()
+        .apply("ListSplits", Create.of((splits == null ? input.splits() : splits).stream()
                 .filter(split -> Arrays.binarySearch(skippedSplits, split.index()) < 0).toList())
             .withCoder(InputSplit.Coder.of()))
         .apply("SpreadSplits", Reshuffle.viaRandomKey())

@@ -109,7 +109,7 @@ class RunPlanTest {
   /** What pre-flight found, made by hand: a topic of 6 partitions taking records of up to 100,000 bytes. */
   private static Preflight found(ParquetInput input, RunLedger.History earlier) {
     return new Preflight(Map.of("batch.size", 1_048_576, "linger.ms", 5), new Preflight.Topic("t", 6, 100_000),
-        input, earlier);
+        input, earlier, null);
   }
 
   @Test

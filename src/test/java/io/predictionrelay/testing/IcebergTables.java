@@ -34,6 +34,13 @@ public final class IcebergTables {
 
   /** Appends one file of rows (values in the table's current column order) and commits it. */
   public static DataFile append(Table table, Object[]... rows) throws IOException {
+    DataFile file = write(table, rows);
+    table.newAppend().appendFile(file).commit();
+    return file;
+  }
+
+  /** Writes one data file of rows, not committed: for an overwrite ({@code table.newOverwrite()}). */
+  public static DataFile write(Table table, Object[]... rows) throws IOException {
     String location = table.locationProvider().newDataLocation("f" + System.nanoTime() + ".parquet");
     DataWriter<Record> writer = new GenericAppenderFactory(table.schema(), table.spec()).newDataWriter(
         EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)), FileFormat.PARQUET, null);
@@ -46,9 +53,7 @@ public final class IcebergTables {
         writer.write(record);
       }
     }
-    DataFile file = writer.toDataFile();
-    table.newAppend().appendFile(file).commit();
-    return file;
+    return writer.toDataFile();
   }
 
   /** Deletes rows of {@code data} by position, in a position delete file (Spark's merge-on-read). */
