@@ -48,17 +48,22 @@ public final class RunLedger {
     this.clientConfig = new HashMap<>(clientConfig);
   }
 
-  /** Writes one record to the control topic, synchronously. */
+  /**
+   * Writes one record to the control topic, synchronously. It waits up to 30 s for the record's
+   * acknowledgement: long enough for a new leader when the runs topic's leader has crashed (on a
+   * KRaft cluster the controller notices after {@code broker.session.timeout.ms}, 9 s by default;
+   * 10 s was measured from the kill to the record written, in BrokerClusterFaultsIT).
+   */
   public void write(String runsTopic, String runId, Map<String, Object> record) {
     Map<String, Object> config = KafkaClientConfig.forProducer(clientConfig);
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(runsTopic, runId.getBytes(StandardCharsets.UTF_8),
-          JSON.writeValueAsBytes(record))).get(20, TimeUnit.SECONDS);
+          JSON.writeValueAsBytes(record))).get(40, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("could not write the run record to " + runsTopic + ": " + e, e);
     }
