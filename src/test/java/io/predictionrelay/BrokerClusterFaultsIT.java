@@ -1,12 +1,14 @@
 package io.predictionrelay;
 
 import static io.predictionrelay.testing.Runs.options;
+import static io.predictionrelay.testing.Runs.runWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.model.EncodedMessage;
 import io.predictionrelay.model.MessageId;
 import io.predictionrelay.run.RunLedger;
 import io.predictionrelay.run.RunSummary;
@@ -26,6 +28,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -60,7 +67,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The input is 30,000 rows in buckets of about 200 rows (about 3,100 messages of up to 10
  * predictions) published by 6 tasks; publishing is throttled, so that a fault is placed by what is on
- * the topic while the run goes on.
+ * the topic (or let through by a gate) while the run goes on.
  */
 class BrokerClusterFaultsIT {
   private static final int ROWS = 30_000;
@@ -93,19 +100,58 @@ class BrokerClusterFaultsIT {
     }
   }
 
+  /** Messages handed on to the writer by {@link Gate}, and how many it lets through. */
+  private static final AtomicLong HANDED = new AtomicLong();
+  private static final AtomicLong ALLOWED = new AtomicLong();
+
+  /**
+   * Lets {@link #ALLOWED} messages through and holds every task back while it is reached: so that
+   * a run is still publishing when each fault begins however slow the fault is, not at a time
+   * guessed from the throttle. (Spark's local mode runs the tasks in the test's JVM, so they see
+   * these fields.)
+   */
+  static final class Gate extends PTransform<PCollection<EncodedMessage>, PCollection<EncodedMessage>> {
+    @Override
+    public PCollection<EncodedMessage> expand(PCollection<EncodedMessage> messages) {
+      return messages.apply(ParDo.of(new DoFn<EncodedMessage, EncodedMessage>() {
+        @ProcessElement
+        public void process(@Element EncodedMessage m, OutputReceiver<EncodedMessage> out) throws Exception {
+          long n = HANDED.incrementAndGet();
+          while (n > ALLOWED.get()) {
+            Thread.sleep(20); // until the test lets more through
+          }
+          out.output(m);
+        }
+      }));
+    }
+  }
+
   /** A run of the whole input to {@code topic}, in this JVM on Spark's local mode, publishing at most {@code perSecond}. */
   private static CompletableFuture<RunSummary> publish(String topic, int perSecond) {
+    return publish(topic, perSecond, null);
+  }
+
+  /** {@link #publish(String, int)} with {@code gate} before the writer. */
+  private static CompletableFuture<RunSummary> publish(String topic, int perSecond, Gate gate) {
     String[] args = {
         "--runner=SparkRunner", "--sparkMaster=local[2]", "--input=" + dir.resolve("input"),
         "--bootstrapServers=" + cluster.bootstrapServers(), "--topic=" + topic,
         "--deadLetterDir=" + dir.resolve(topic + "-dead"), "--reportDir=" + dir.resolve(topic + "-reports"),
         "--maxMessagesPerSecond=" + perSecond,
         "--rowsPerBucket=" + ROWS_PER_BUCKET, "--sparkPartitions=" + PARTITIONS};
-    return CompletableFuture.supplyAsync(() -> PublishPredictions.run(options(args)));
+    return CompletableFuture.supplyAsync(
+        () -> gate == null ? PublishPredictions.run(options(args)) : runWith(options(args), gate));
   }
 
+  /** An admin client that gives up within seconds: a partition without a leader is "not yet", not a minute's wait. */
   private static Admin admin() {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
+    return admin(5000);
+  }
+
+  private static Admin admin(int timeoutMillis) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMillis, 30_000),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis));
   }
 
   /** The end offset of each partition of {@code topic}; empty while the topic does not exist. */
@@ -226,7 +272,7 @@ class BrokerClusterFaultsIT {
     // The run counts what it sent again from the topic's offsets: the verifier's duplicates.
     assertEquals(report.duplicatedMessages, summary.messagesSentAgain(), summary + "\n" + report);
 
-    try (Admin admin = admin()) {
+    try (Admin admin = admin(60_000)) {
       for (TopicPartitionInfo partition :
           admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()) {
         assertEquals(3, partition.replicas().size(), "replicas of " + topic + "-" + partition.partition());
@@ -269,7 +315,8 @@ class BrokerClusterFaultsIT {
   /**
    * The leader of partition 0 killed with SIGKILL once a quarter of the messages are on the topic: its
    * partitions get a new leader from the in-sync replicas (after the controller's session timeout,
-   * about 9 s), the producer retries there, and the node is started again while the run goes on.
+   * about 9 s), the producer retries there (the run cannot end before: records of those partitions
+   * wait for it), and the node is started again at half the messages.
    */
   @Test
   void theLeaderOfAPartitionKilledMidRunLosesNothing() throws Exception {
@@ -282,13 +329,15 @@ class BrokerClusterFaultsIT {
     long killed = System.nanoTime();
     try {
       assertFalse(run.isDone(), "the run was over before the kill");
+      int[] newLeader = {-1};
       await("a new leader of partition 0", run, () -> {
-        int now = leaderOrNone(topic, 0);
-        return now != -1 && now != leader;
+        newLeader[0] = leaderOrNone(topic, 0);
+        return newLeader[0] != -1 && newLeader[0] != leader;
       });
       System.out.printf("%s: node %d killed; partition 0 led by node %d %.1f s later%n",
-          topic, leader, cluster.leader(topic, 0), (System.nanoTime() - killed) / 1e9);
-      await("half the messages", run, () -> onTopic(topic) >= MESSAGES / 2);
+          topic, leader, newLeader[0], (System.nanoTime() - killed) / 1e9);
+      // Started again at half the messages, or when the run is over if that comes first.
+      await("half the messages", run, () -> run.isDone() || onTopic(topic) >= MESSAGES / 2);
     } finally {
       cluster.restart(leader);
     }
@@ -304,7 +353,7 @@ class BrokerClusterFaultsIT {
   @Test
   void aRunRecordWrittenWhileTheRunsTopicHasNoLeaderWaitsForTheNewOne() throws Exception {
     String runs = "ledger.runs";
-    try (Admin admin = admin()) {
+    try (Admin admin = admin(60_000)) {
       admin.createTopics(List.of(new NewTopic(runs, Optional.of(1), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
     }
     cluster.awaitFullIsr();
@@ -328,20 +377,34 @@ class BrokerClusterFaultsIT {
   /**
    * Every node stopped cleanly and started again, one after the other, each once the one before is
    * back and every partition is in sync again (an operator's rolling upgrade), all while a run
-   * publishes: each stop moves the node's leaderships away first (Kafka's controlled shutdown).
+   * publishes: each stop moves the node's leaderships away first (Kafka's controlled shutdown). The
+   * run is held at a tenth of the messages until the first stop, and each stop lets 600 more messages
+   * through (12 s of publishing at 50 a second), so every broker goes down while messages are sent.
    */
   @Test
   void aRollingRestartOfAllThreeBrokersMidRunLosesNothing() throws Exception {
     String topic = "rolling-restart";
-    CompletableFuture<RunSummary> run = publish(topic, 30);
-    await("a tenth of the messages", run, () -> onTopic(topic) >= MESSAGES / 10);
-    Map<Integer, Long> atFault = endOffsets(topic);
+    HANDED.set(0);
+    ALLOWED.set(MESSAGES / 10);
+    CompletableFuture<RunSummary> run = publish(topic, 50, new Gate());
     List<Integer> stoppedMidRun = new ArrayList<>();
-    cluster.rollingRestart(node -> {
-      if (!run.isDone()) {
-        stoppedMidRun.add(node);
-      }
-    });
+    Map<Integer, Long> atFault;
+    long began;
+    try {
+      await("the run held at a tenth of the messages", run, () -> HANDED.get() > ALLOWED.get());
+      atFault = endOffsets(topic);
+      began = System.nanoTime();
+      cluster.rollingRestart(node -> {
+        if (!run.isDone()) {
+          stoppedMidRun.add(node);
+        }
+        ALLOWED.addAndGet(600);
+      });
+    } finally {
+      ALLOWED.set(Long.MAX_VALUE);
+    }
+    System.out.printf("%s: the three nodes restarted one after the other in %.1f s%n",
+        topic, (System.nanoTime() - began) / 1e9);
     assertEquals(List.of(1, 2, 3), stoppedMidRun, "the nodes stopped while the run was publishing");
 
     assertDelivered(topic, run, atFault);
