@@ -12,6 +12,8 @@ PORT      ?= 9092
 BOOTSTRAP ?= 127.0.0.1:$(PORT)
 KAFKA_DIR ?= .local/kafka
 SECURE_PORT ?= 9094
+CLUSTER_PORT ?= 9192
+CLUSTER_DIR  ?= .local/kafka-cluster
 SECURE_DIR  ?= .local/kafka-secure
 HDFS_DIR  ?= .local/hdfs
 HDFS_PORT ?= 8020
@@ -48,18 +50,21 @@ CDS_JAVA        = $(JAVA) @.mvn/jvm.config -Xmx$(HEAP) -cp $(CDS_JAR):$$(cat $(C
 PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
 .PHONY: help build servers broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
-	secure-broker-start secure-broker-stop hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
+	secure-broker-start secure-broker-stop kafka-cluster-start kafka-cluster-stop kafka-cluster-status hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
 	publish verify test test-faults bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
-	@echo "make test-faults    the standalone cluster's fault runs (executors and a worker killed), which CI runs too"
+	@echo "make test-faults    the fault runs of a standalone Spark cluster (executors and a worker killed) and of a"
+	@echo "                    three-broker Kafka cluster (a leader killed, a rolling restart), which CI runs too"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make servers        build the local servers' launchers (servers/: broker, HDFS, S3, Spark cluster)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
 	@echo "make secure-broker-start  a SASL_SSL/SCRAM broker with ACLs on 127.0.0.1:$(SECURE_PORT) (mutual TLS on"
 	@echo "                    port+2), client properties files under $(SECURE_DIR) (idempotent); secure-broker-stop"
+	@echo "make kafka-cluster-start  three KRaft brokers on 127.0.0.1:$(CLUSTER_PORT),+2,+4 (replication factor 3,"
+	@echo "                    min.insync.replicas=2), waiting until all are in sync (idempotent); kafka-cluster-stop, -status"
 	@echo "make hdfs-start     start a local HDFS, NameNode hdfs://127.0.0.1:$(HDFS_PORT) and a DataNode (idempotent); hdfs-stop, hdfs-status"
 	@echo "make s3-start       start a local S3 (S3Proxy) on http://127.0.0.1:$(S3_PORT) with bucket $(S3_BUCKET) (idempotent); s3-stop, s3-status"
 	@echo "make copy           copy Parquet files FROM=dir TO=hdfs://…/dir/ or s3://bucket/dir/ (ARGS=\"--endpoint=… --s3PathStyleAccess=true\")"
@@ -121,6 +126,17 @@ secure-broker-start: $(SERVERS_CP) $(BROKER_CP)
 
 secure-broker-stop: $(SERVERS_CP)
 	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaBroker stop --dir=$(SECURE_DIR)
+
+# Three KRaft nodes (broker and controller each), JVMs of their own, data under $(CLUSTER_DIR)/node-N;
+# publish to it with BOOTSTRAP=127.0.0.1:$(CLUSTER_PORT) (a client finds the other two from the first).
+kafka-cluster-start: $(SERVERS_CP) $(BROKER_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaCluster start --dir=$(CLUSTER_DIR) --port=$(CLUSTER_PORT) --classpathFile=$(BROKER_CP)
+
+kafka-cluster-stop: $(SERVERS_CP)
+	$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaCluster stop --dir=$(CLUSTER_DIR)
+
+kafka-cluster-status: $(SERVERS_CP)
+	@$(SERVERS_JAVA) io.predictionrelay.servers.LocalKafkaCluster status --dir=$(CLUSTER_DIR)
 
 # A NameNode and a DataNode from Apache Hadoop's jars (hdfs/pom.xml), JVMs of their own, data under $(HDFS_DIR).
 hdfs-start: $(SERVERS_CP) $(HDFS_CP)
@@ -228,7 +244,8 @@ test: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
 
 # The longest fault runs, apart from make test (CI runs both): executors and a worker of a standalone
-# Spark cluster killed during runs (ClusterFaultsIT), on the spark-provided jar.
+# Spark cluster killed during runs (ClusterFaultsIT), on the spark-provided jar; brokers of a three-node
+# Kafka cluster killed and restarted during runs (BrokerClusterFaultsIT).
 test-faults: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B -Pfaults test-compile failsafe:integration-test failsafe:verify

@@ -4,6 +4,7 @@ import io.predictionrelay.options.LaunchException;
 import java.security.cert.CertPathBuilderException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,8 @@ public final class KafkaTopics implements AutoCloseable {
   private final String saslMechanism;
   /** The client configuration, only to mask its secrets in what Kafka's exceptions say. */
   private final Map<String, ?> clientConfig;
+  /** Topics this client created (or found just created): see {@link #askWhileUnknown}. */
+  private final Set<String> created = new HashSet<>();
 
   private KafkaTopics(Admin admin, String bootstrapServers, Duration timeout, Map<String, ?> clientConfig) {
     this.admin = admin;
@@ -131,19 +134,24 @@ public final class KafkaTopics implements AutoCloseable {
   }
 
   private void create(String topic, int partitions, int replicationFactor, CreateTopicsOptions how) {
-    if (partitions <= 0 || replicationFactor <= 0 || replicationFactor > Short.MAX_VALUE) {
+    if (partitions <= 0 || replicationFactor < 0 || replicationFactor > Short.MAX_VALUE) {
       throw new LaunchException(
-          "--partitions and --replicationFactor must be positive, got " + partitions + " and "
-              + replicationFactor);
+          "--partitions must be positive and --replicationFactor positive or 0 (the broker's default), got "
+              + partitions + " and " + replicationFactor);
     }
+    // Kafka's NewTopic takes an empty replication factor as "the broker's default.replication.factor".
+    Optional<Short> replicas = replicationFactor == 0 ? Optional.empty() : Optional.of((short) replicationFactor);
     try {
       await(
-          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)), how).all(),
+          admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), replicas)), how).all(),
           "create topic " + topic);
     } catch (LaunchException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw e;
       }
+    }
+    if (!how.shouldValidateOnly()) {
+      created.add(topic);
     }
   }
 
@@ -175,7 +183,7 @@ public final class KafkaTopics implements AutoCloseable {
   public int maxMessageBytes(String topic) {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     Map<ConfigResource, Config> configs =
-        await(admin.describeConfigs(List.of(resource)).all(), "describe topic " + topic);
+        await(topic, () -> admin.describeConfigs(List.of(resource)).all(), "describe topic " + topic);
     return Integer.parseInt(configs.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
   }
 
@@ -205,10 +213,9 @@ public final class KafkaTopics implements AutoCloseable {
    */
   private Optional<TopicDescription> describe(String topic, boolean withOperations, String verb) {
     try {
-      return Optional.of(admin
+      return Optional.of(askWhileUnknown(topic, () -> admin
           .describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(withOperations))
-          .allTopicNames()
-          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .allTopicNames())
           .get(topic));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
@@ -245,9 +252,37 @@ public final class KafkaTopics implements AutoCloseable {
     await(admin.deleteTopics(List.of(topic)).all(), "delete topic " + topic);
   }
 
+  /**
+   * The answer to {@code request} about {@code topic}, asked again (within the timeout) while the
+   * broker that answers does not know a topic this client created: on a cluster of several brokers
+   * the controller acknowledges a new topic before every broker's metadata has it, and each request
+   * goes to whichever broker is least loaded, so one broker may know it and the next not yet.
+   */
+  private <T> T askWhileUnknown(String topic, java.util.function.Supplier<org.apache.kafka.common.KafkaFuture<T>> request)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return request.get().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || !created.contains(topic) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50); // the next request may go to a broker that has caught up
+      }
+    }
+  }
+
   private <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+    return await(null, () -> future, what);
+  }
+
+  /** The answer to {@code request} about {@code topic} ({@link #askWhileUnknown}); a failure is one line. */
+  private <T> T await(
+      String topic, java.util.function.Supplier<org.apache.kafka.common.KafkaFuture<T>> request, String what) {
     try {
-      return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return askWhileUnknown(topic, request);
     } catch (ExecutionException e) {
       throw failure(what, e.getCause());
     } catch (TimeoutException e) {

@@ -52,8 +52,10 @@ public interface PublishOptions
 
   void setPartitions(int value);
 
-  @Description("Replication factor of a topic this run creates.")
-  @Default.Integer(1)
+  @Description(
+      "Replication factor of a topic this run creates (the topic and its runs topic); 0 (the default) is"
+          + " the broker's default.replication.factor, so a topic on a replicated cluster is replicated.")
+  @Default.Integer(0)
   int getReplicationFactor();
 
   void setReplicationFactor(int value);

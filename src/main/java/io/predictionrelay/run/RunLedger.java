@@ -48,12 +48,17 @@ public final class RunLedger {
     this.clientConfig = new HashMap<>(clientConfig);
   }
 
-  /** Writes one record to the control topic, synchronously. */
+  /**
+   * Writes one record to the control topic, synchronously. It waits up to 30 s for the record's
+   * acknowledgement: long enough for a new leader when the runs topic's leader has crashed (on a
+   * KRaft cluster the controller notices after {@code broker.session.timeout.ms}, 9 s by default;
+   * BrokerClusterFaultsIT measured 10.1 s and 14.8 s from the kill to the record written).
+   */
   public void write(String runsTopic, String runId, Map<String, Object> record) {
     Map<String, Object> config = KafkaClientConfig.forProducer(clientConfig);
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     // What a run over plain files published lists every file: thousands of similar paths, which
     // compress about tenfold; the broker's limit applies to the compressed batch.
@@ -62,7 +67,7 @@ public final class RunLedger {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(runsTopic, runId.getBytes(StandardCharsets.UTF_8),
-          JSON.writeValueAsBytes(record))).get(20, TimeUnit.SECONDS);
+          JSON.writeValueAsBytes(record))).get(40, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("could not write the run record to " + runsTopic + ": " + e, e);
     }

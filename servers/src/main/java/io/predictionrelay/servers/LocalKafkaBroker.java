@@ -1,11 +1,8 @@
 package io.predictionrelay.servers;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,8 +32,6 @@ import org.apache.kafka.common.resource.ResourceType;
  * {@link #READER}, {@link #INTRUDER}). {@link #clientProperties} writes a user's client properties file.
  */
 public final class LocalKafkaBroker implements AutoCloseable {
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
-
   /** Super user of the secured broker; the broker itself authenticates as it. */
   public static final String ADMIN = "admin";
   /** May create, describe and write every topic: the publisher's user. */
@@ -50,17 +45,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   private final Path dir;
   private final int port;
-  private final String classpath;
+  private final KafkaNode node;
   private final Map<String, String> overrides;
   /** Passwords of the users and stores when secured, else null. */
   private final SecuredBroker secured;
-  private Process process;
 
   private LocalKafkaBroker(
       Path dir, int port, String classpath, Map<String, String> overrides, SecuredBroker secured) {
     this.dir = dir.toAbsolutePath();
     this.port = port;
-    this.classpath = classpath;
+    this.node = new KafkaNode(dir, classpath, "768m");
     this.overrides = overrides;
     this.secured = secured;
   }
@@ -69,8 +63,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
    * A broker whose data lives under {@code dir}, listening on {@code port} (the controller on
    * {@code port + 1}), with broker properties {@code overrides} applied over the defaults.
    */
-  public static LocalKafkaBroker create(Path dir, int port, Path classpathFile, Map<String, String> overrides) {
-    return new LocalKafkaBroker(dir, port, readClasspath(classpathFile), overrides, null);
+  public static LocalKafkaBroker create(Path dir, int port, Path classpathFile, Map<String, String> overrides)
+      throws IOException {
+    return new LocalKafkaBroker(dir, port, KafkaNode.classpath(classpathFile), overrides, null);
   }
 
   /**
@@ -81,34 +76,18 @@ public final class LocalKafkaBroker implements AutoCloseable {
    */
   public static LocalKafkaBroker createSecured(
       Path dir, int port, Path classpathFile, Map<String, String> overrides) throws IOException {
-    String classpath = readClasspath(classpathFile);
+    String classpath = KafkaNode.classpath(classpathFile);
     return new LocalKafkaBroker(dir, port, classpath, overrides, SecuredBroker.in(dir.toAbsolutePath()));
-  }
-
-  private static String readClasspath(Path classpathFile) {
-    if (!Files.isRegularFile(classpathFile)) {
-      throw new IllegalStateException(
-          "the broker classpath " + classpathFile + " is missing: run 'make broker-classpath'");
-    }
-    try {
-      return Files.readString(classpathFile).trim();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** A broker on free ports in a new temporary directory, for tests. */
   public static LocalKafkaBroker createForTest(Map<String, String> overrides) throws IOException {
-    return create(Files.createTempDirectory("kafka-broker"), freePortPair(), testClasspathFile(), overrides);
+    return create(Files.createTempDirectory("kafka-broker"), LocalServers.freePorts(2), KafkaNode.testClasspathFile(), overrides);
   }
 
   /** A secured broker on free ports in a new temporary directory, with new passwords, for tests. */
   public static LocalKafkaBroker createSecuredForTest(Map<String, String> overrides) throws IOException {
-    return createSecured(Files.createTempDirectory("kafka-secure"), freePorts(3), testClasspathFile(), overrides);
-  }
-
-  private static Path testClasspathFile() {
-    return Path.of(System.getProperty("broker.classpath.file", "broker/target/classpath.txt"));
+    return createSecured(Files.createTempDirectory("kafka-secure"), LocalServers.freePorts(3), KafkaNode.testClasspathFile(), overrides);
   }
 
   public String bootstrapServers() {
@@ -206,7 +185,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   public Path logFile() {
-    return dir.resolve("broker.log");
+    return node.logFile();
   }
 
   /** Formats the storage if new, starts the broker and waits until it answers. */
@@ -215,26 +194,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
     if (secured != null) {
       secured.makeCertificates(logFile());
     }
-    Path properties = dir.resolve("server.properties");
-    // Secured, it holds the admin's password and the keystore's.
-    SecuredBroker.writePrivate(properties, serverProperties());
-    Files.writeString(dir.resolve("log4j.properties"), LOG4J);
-    if (!Files.exists(dir.resolve("data/meta.properties"))) {
-      List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(),
-          "-c", properties.toString(), "--ignore-formatted"));
-      if (secured != null) {
-        // SCRAM users live in the cluster metadata: in KRaft they are created with the storage.
-        for (String user : USERS) {
-          format.addAll(List.of("--add-scram", SASL_MECHANISM + "=[name=" + user + ",password=" + password(user) + "]"));
-        }
-      }
-      int exit = java("kafka.tools.StorageTool", format.toArray(String[]::new)).waitFor();
-      if (exit != 0) {
-        throw new IOException("formatting Kafka storage failed; see " + logFile());
+    List<String> users = new ArrayList<>();
+    if (secured != null) {
+      // SCRAM users live in the cluster metadata: in KRaft they are created with the storage.
+      for (String user : USERS) {
+        users.addAll(List.of("--add-scram", SASL_MECHANISM + "=[name=" + user + ",password=" + password(user) + "]"));
       }
     }
-    process = java("kafka.Kafka", properties.toString());
-    Files.writeString(dir.resolve("broker.pid"), Long.toString(process.pid()));
+    node.prepare(serverProperties(), Uuid.randomUuid().toString(), users);
+    node.start();
     awaitReady();
     if (secured != null) {
       createAcls();
@@ -244,52 +212,21 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /** Stops the broker (a controlled shutdown, forced after 30 s); it can be started again. */
   public void stop() throws InterruptedException {
-    if (process != null) {
-      stop(process.toHandle());
-      process = null;
-    }
+    node.stop();
   }
 
   /** Kills the broker at once, as a crash would. */
   public void kill() throws InterruptedException {
-    if (process != null) {
-      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-      process = null;
-    }
+    node.kill();
   }
 
   public boolean isRunning() {
-    return process != null && process.isAlive();
+    return node.isRunning();
   }
 
   @Override
   public void close() throws InterruptedException {
     stop();
-  }
-
-  private static void stop(ProcessHandle handle) throws InterruptedException {
-    handle.destroy();
-    try {
-      handle.onExit().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      handle.destroyForcibly();
-    }
-  }
-
-  private Process java(String mainClass, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx768m");
-    command.add("-Dlog4j.configuration=file:" + dir.resolve("log4j.properties"));
-    command.add("-Dkafka.logs.dir=" + dir);
-    command.add("-cp");
-    command.add(classpath);
-    command.add(mainClass);
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-        .start();
   }
 
   /** An admin client of the broker, as {@link #ADMIN} when secured. */
@@ -333,97 +270,23 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   private void awaitReady() throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     try (Admin admin = admin(2000)) {
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IOException("the Kafka broker exited with " + process.exitValue() + "; see " + logFile());
-        }
-        try {
-          if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {
-            return;
-          }
-        } catch (Exception notYet) {
-          // not ready yet: poll again
-        }
-        Thread.sleep(200);
-      }
+      KafkaNode.await("the Kafka broker at " + bootstrapServers() + " answering", List.of(node),
+          () -> !admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty());
     }
-    throw new IOException("the Kafka broker did not answer within " + READY_TIMEOUT.toSeconds() + " s; see " + logFile());
   }
 
-  private String serverProperties() {
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@127.0.0.1:" + (port + 1));
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1));
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-    p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-    p.put("log.dirs", dir.resolve("data").toString());
-    p.put("num.partitions", "6");
-    p.put("auto.create.topics.enable", "false");
+  private Map<String, String> serverProperties() {
+    Map<String, String> p = node.properties(1, "1@127.0.0.1:" + (port + 1), port, port + 1);
     p.put("offsets.topic.replication.factor", "1");
     p.put("offsets.topic.num.partitions", "1");
     p.put("transaction.state.log.replication.factor", "1");
     p.put("transaction.state.log.min.isr", "1");
-    p.put("group.initial.rebalance.delay.ms", "0");
-    p.put("delete.topic.enable", "true");
     if (secured != null) {
       p.putAll(secured.serverProperties(port));
     }
     p.putAll(overrides);
-    StringBuilder out = new StringBuilder();
-    p.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
-    return out.toString();
-  }
-
-  private static final String LOG4J =
-      "log4j.rootLogger=WARN, file\n"
-          + "log4j.appender.file=org.apache.log4j.FileAppender\n"
-          + "log4j.appender.file.File=${kafka.logs.dir}/server.log\n"
-          + "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
-          + "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n"
-          + "log4j.logger.kafka.server.KafkaServer=INFO\n"
-          + "log4j.logger.kafka.server.BrokerServer=INFO\n";
-
-  /** A port p such that p and p + 1 are both free on 127.0.0.1. */
-  static int freePortPair() throws IOException {
-    return freePorts(2);
-  }
-
-  /** A port p such that p to p + count - 1 are all free on 127.0.0.1. */
-  static int freePorts(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      try (ServerSocket first = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        int port = first.getLocalPort();
-        if (port + count - 1 <= 65535 && nextFree(port + 1, count - 1)) {
-          return port;
-        }
-      }
-    }
-    throw new IOException("no " + count + " adjacent free ports on 127.0.0.1");
-  }
-
-  private static boolean nextFree(int port, int count) {
-    if (count == 0) {
-      return true;
-    }
-    try (ServerSocket next = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return nextFree(port + 1, count - 1);
-    } catch (IOException taken) {
-      return false;
-    }
-  }
-
-  private static Optional<ProcessHandle> running(Path dir) throws IOException {
-    Path pidFile = dir.resolve("broker.pid");
-    if (!Files.exists(pidFile)) {
-      return Optional.empty();
-    }
-    return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive);
+    return p;
   }
 
   /**
@@ -440,7 +303,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     Path classpathFile = Path.of(parsed.get("classpathFile", "broker/target/classpath.txt"));
     boolean secure = Boolean.parseBoolean(parsed.get("secured", "false"));
     parsed.rejectUnused();
-    Optional<ProcessHandle> running = running(dir);
+    Optional<ProcessHandle> running = KafkaNode.running(dir);
     switch (args[0]) {
       case "start" -> {
         LocalKafkaBroker broker =
@@ -464,7 +327,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
       }
       case "stop" -> {
         if (running.isPresent()) {
-          stop(running.get());
+          LocalServers.stop(running.get());
           System.out.println("Kafka broker stopped");
         } else {
           System.out.println("Kafka broker not running");

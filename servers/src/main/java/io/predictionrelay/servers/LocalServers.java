@@ -5,12 +5,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** What the local server launchers (HDFS, S3) share: free loopback ports and pid files. */
+/** What the local server launchers (Kafka, HDFS, S3, Spark) share: free loopback ports and pid files. */
 final class LocalServers {
   private LocalServers() {}
 
@@ -18,6 +19,30 @@ final class LocalServers {
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
+    }
+  }
+
+  /** A port p such that p to p + count - 1 are all free on 127.0.0.1 now. */
+  static int freePorts(int count) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        int port = first.getLocalPort();
+        if (port + count - 1 <= 65535 && nextFree(port + 1, count - 1)) {
+          return port;
+        }
+      }
+    }
+    throw new IOException("no " + count + " adjacent free ports on 127.0.0.1");
+  }
+
+  private static boolean nextFree(int port, int count) {
+    if (count == 0) {
+      return true;
+    }
+    try (ServerSocket next = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return nextFree(port + 1, count - 1);
+    } catch (IOException taken) {
+      return false;
     }
   }
 
@@ -31,11 +56,21 @@ final class LocalServers {
 
   /** Asks a process to stop (SIGTERM, which Hadoop and Jetty handle), forcing it after 30 s. */
   static void stop(ProcessHandle handle) throws InterruptedException {
-    handle.destroy();
-    try {
-      handle.onExit().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      handle.destroyForcibly();
+    stop(List.of(handle));
+  }
+
+  /**
+   * Asks processes to stop all at once, forcing each after 30 s: the nodes of a quorum, of which the
+   * last one stopped alone would wait for a quorum that has gone.
+   */
+  static void stop(List<ProcessHandle> handles) throws InterruptedException {
+    handles.forEach(ProcessHandle::destroy);
+    for (ProcessHandle handle : handles) {
+      try {
+        handle.onExit().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        handle.destroyForcibly();
+      }
     }
   }
 

@@ -64,7 +64,7 @@ public final class LocalSparkCluster implements AutoCloseable {
       throws IOException {
     Path home = Path.of(System.getProperty("spark.home.dir", "spark-home/target"));
     // The master's UI port, then one per worker
-    return create(home, workDir, LocalKafkaBroker.freePortPair(), LocalKafkaBroker.freePorts(workers + 1),
+    return create(home, workDir, LocalServers.freePorts(2), LocalServers.freePorts(workers + 1),
         workers, coresPerWorker, memoryPerWorker);
   }
 
