@@ -265,12 +265,12 @@ class BrokerClusterFaultsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), cluster.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing, report.toString());
-    assertEquals(0, report.conflictingKeys, report.toString());
-    assertEquals(ROWS, report.received - report.duplicatedPredictions, report.toString());
-    assertEquals(summary.messages(), report.messages - report.duplicatedMessages, report.toString());
+    assertEquals(0, report.missing(), report.toString());
+    assertEquals(0, report.conflictingKeys(), report.toString());
+    assertEquals(ROWS, report.received() - report.duplicatedPredictions(), report.toString());
+    assertEquals(summary.messages(), report.messages() - report.duplicatedMessages(), report.toString());
     // The run counts what it sent again from the topic's offsets: the verifier's duplicates.
-    assertEquals(report.duplicatedMessages, summary.messagesSentAgain(), summary + "\n" + report);
+    assertEquals(report.duplicatedMessages(), summary.messagesSentAgain(), summary + "\n" + report);
 
     try (Admin admin = admin(60_000)) {
       for (TopicPartitionInfo partition :
@@ -286,9 +286,9 @@ class BrokerClusterFaultsIT {
     Map<String, Integer> copies = new HashMap<>();
     for (Landed message : landed) {
       MessageId id = MessageId.parse(message.key());
-      chunks.merge(id.group(), id.chunk() + 1, Math::max);
+      chunks.merge(id.group(), id.batch() + 1, Math::max);
       if (message.offset() < atFault.getOrDefault(message.partition(), 0L)) {
-        before.computeIfAbsent(id.group(), b -> new HashSet<>()).add(id.chunk());
+        before.computeIfAbsent(id.group(), b -> new HashSet<>()).add(id.batch());
       }
       copies.merge(message.key(), 1, Integer::sum);
     }
@@ -306,7 +306,7 @@ class BrokerClusterFaultsIT {
             key.getKey() + " sent again, though its bucket was whole on the topic at the fault");
       }
     }
-    assertEquals(report.duplicatedMessages, duplicates, report.toString());
+    assertEquals(report.duplicatedMessages(), duplicates, report.toString());
     assertTrue(duplicates <= IN_FLIGHT_BOUND, duplicates + " duplicate messages");
     System.out.println(topic + ": " + landed.size() + " messages, " + wholeBefore.size() + " of " + chunks.size()
         + " buckets whole on the topic at the fault; measured: " + duplicates + " duplicate messages");
