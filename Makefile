@@ -54,7 +54,8 @@ PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
-	@echo "make test-faults    the standalone cluster's fault runs (executors and a worker killed), which CI runs too"
+	@echo "make test-faults    the fault runs (a standalone cluster's executors, worker and driver killed; a run killed"
+	@echo "                    at seeded random points and resumed), which CI runs too"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make servers        build the local servers' launchers (servers/: broker, HDFS, S3, Spark cluster)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
@@ -227,8 +228,9 @@ test: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B verify
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
 
-# The longest fault runs, apart from make test (CI runs both): executors and a worker of a standalone
-# Spark cluster killed during runs (ClusterFaultsIT), on the spark-provided jar.
+# The longest fault runs, apart from make test (CI runs both): executors, a worker and the driver of a
+# standalone Spark cluster killed during runs (ClusterFaultsIT, on the spark-provided jar), and one run
+# killed at seeded random points and resumed until complete (ChaosIT).
 test-faults: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B -Pfaults test-compile failsafe:integration-test failsafe:verify
