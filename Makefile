@@ -56,8 +56,9 @@ PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
 	@echo "make test           the whole test suite (unit and integration)"
-	@echo "make test-faults    the fault runs of a standalone Spark cluster (executors and a worker killed) and of a"
-	@echo "                    three-broker Kafka cluster (a leader killed, a rolling restart), which CI runs too"
+	@echo "make test-faults    the fault runs, which CI runs too: a standalone Spark cluster's executors, worker and driver"
+	@echo "                    killed; a run killed at seeded random points and resumed; a three-broker Kafka cluster's"
+	@echo "                    leader killed and a rolling restart"
 	@echo "make data           generate ROWS=$(ROWS) rows under $(DATA)"
 	@echo "make servers        build the local servers' launchers (servers/: broker, HDFS, S3, Spark cluster)"
 	@echo "make broker-start   start the local KRaft broker on $(BOOTSTRAP) (idempotent); broker-stop, broker-status"
@@ -243,9 +244,10 @@ test: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B verify
 	mvn -B -Pflink test-compile failsafe:integration-test failsafe:verify
 
-# The longest fault runs, apart from make test (CI runs both): executors and a worker of a standalone
-# Spark cluster killed during runs (ClusterFaultsIT), on the spark-provided jar; brokers of a three-node
-# Kafka cluster killed and restarted during runs (BrokerClusterFaultsIT).
+# The longest fault runs, apart from make test (CI runs both): executors, a worker and the driver of a
+# standalone Spark cluster killed during runs (ClusterFaultsIT, on the spark-provided jar); one run
+# killed at seeded random points and resumed until complete (ChaosIT); brokers of a three-node Kafka
+# cluster killed and restarted during runs (BrokerClusterFaultsIT).
 test-faults: $(SERVERS_CP) $(BROKER_CP) $(HDFS_CP) $(S3_CP) $(SPARK_HOME_JARS)
 	mvn -B -q -Pspark-provided -DskipTests package
 	mvn -B -Pfaults test-compile failsafe:integration-test failsafe:verify

@@ -141,6 +141,15 @@ public final class LocalSparkCluster implements AutoCloseable {
    */
   public int submit(Path appJar, String mainClass, Map<String, String> conf, List<String> args, Path log)
       throws IOException, InterruptedException {
+    return launch(appJar, mainClass, conf, args, log).waitFor();
+  }
+
+  /**
+   * Submits an application as {@link #submit} does, without waiting: the returned process is the
+   * spark-submit JVM, which in client mode is the application's driver (a test kills it there).
+   */
+  public Process launch(Path appJar, String mainClass, Map<String, String> conf, List<String> args, Path log)
+      throws IOException {
     List<String> command = new ArrayList<>(javaCommand("-Xmx1g"));
     command.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", masterUrl(),
         "--deploy-mode", "client", "--class", mainClass,
@@ -151,7 +160,7 @@ public final class LocalSparkCluster implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     environment(builder);
-    return builder.start().waitFor();
+    return builder.start();
   }
 
   private List<String> javaCommand(String heap) throws IOException {
