@@ -165,10 +165,10 @@ class ChaosIT {
         .runId(runId).build().verify();
     System.out.println(report);
     assertTrue(report.ok(), report + "\nseed " + seed);
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
-    assertEquals(ROWS, report.received - report.duplicatedPredictions, report.toString());
-    assertEquals(duplicates, report.duplicatedMessages, report.toString());
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
+    assertEquals(ROWS, report.received() - report.duplicatedPredictions(), report.toString());
+    assertEquals(duplicates, report.duplicatedMessages(), report.toString());
     assertTrue(attempts.size() > 1, "no attempt was killed: " + attempts);
     assertHistory(topic, runId, attempts.size());
   }

@@ -398,18 +398,18 @@ class ClusterFaultsIT {
     VerifyReport report = VerifyTopicBuilder.of(dir.resolve("input").toString(), KAFKA.bootstrapServers(), topic)
         .runId(runId).build().verify();
     assertTrue(report.ok(), report.toString());
-    assertEquals(0, report.missing);
-    assertEquals(0, report.conflictingKeys);
-    assertEquals(ROWS, report.received - report.duplicatedPredictions, report.toString());
+    assertEquals(0, report.missing());
+    assertEquals(0, report.conflictingKeys());
+    assertEquals(ROWS, report.received() - report.duplicatedPredictions(), report.toString());
     // Sent twice: exactly what the topic held of the buckets in flight at the kill, and no more than the bound.
-    assertEquals(before.messagesToResend(), report.duplicatedMessages, report.toString());
+    assertEquals(before.messagesToResend(), report.duplicatedMessages(), report.toString());
     int largestBucket = largestBucketMessages(topic);
     assertTrue(before.partialGroups() <= DRIVER_KILL_BUCKETS, before.partialGroups() + " buckets in flight");
-    assertTrue(report.duplicatedMessages <= (long) DRIVER_KILL_BUCKETS * largestBucket,
-        report.duplicatedMessages + " sent again, largest bucket " + largestBucket + " messages");
+    assertTrue(report.duplicatedMessages() <= (long) DRIVER_KILL_BUCKETS * largestBucket,
+        report.duplicatedMessages() + " sent again, largest bucket " + largestBucket + " messages");
     System.out.println(topic + ": driver killed at " + atTheKill + " messages on the topic, its executors gone "
         + executorsGoneMillis + " ms after; " + before.completeGroups().length + " buckets whole, "
-        + before.partialGroups() + " in part; sent again " + report.duplicatedMessages + " messages (bound "
+        + before.partialGroups() + " in part; sent again " + report.duplicatedMessages() + " messages (bound "
         + DRIVER_KILL_BUCKETS + " x " + largestBucket + ")\n" + report);
   }
 
@@ -450,7 +450,7 @@ class ClusterFaultsIT {
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           MessageId id = MessageId.parse(new String(record.key(), StandardCharsets.UTF_8));
-          chunks.computeIfAbsent(id.group(), g -> new java.util.BitSet()).set(id.chunk());
+          chunks.computeIfAbsent(id.group(), g -> new java.util.BitSet()).set(id.batch());
         }
       }
     }
