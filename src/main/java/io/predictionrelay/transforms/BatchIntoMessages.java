@@ -14,6 +14,7 @@ import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -55,6 +56,14 @@ public final class BatchIntoMessages
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxBytes);
     }
     return new BatchIntoMessages(format, maxPredictions, maxBytes);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("format", format.toString()).withLabel("Message format"))
+        .add(DisplayData.item("maxPredictions", maxPredictions).withLabel("Predictions per message, at most"))
+        .add(DisplayData.item("maxBytes", maxBytes).withLabel("Bytes per message, at most"));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.predictionrelay.model.MessageFormat;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -23,6 +24,12 @@ public final class EncodeJson
 
   public static EncodeJson of(MessageFormat format) {
     return new EncodeJson(format);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("format", format.toString()).withLabel("Message format"));
   }
 
   @Override

@@ -22,6 +22,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -74,6 +75,12 @@ public final class GroupChangesIntoBuckets extends PTransform<
       throw new IllegalArgumentException("the deleted ids' directory must not be empty");
     }
     return new GroupChangesIntoBuckets(base, directory);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.addIfNotNull(DisplayData.item("deletedIdsDir", deletedIdsDir).withLabel("Deleted ids"));
   }
 
   @Override

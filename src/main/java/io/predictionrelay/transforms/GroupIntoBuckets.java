@@ -21,6 +21,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
@@ -106,6 +107,14 @@ public final class GroupIntoBuckets extends PTransform<
     byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
     long hash = MurmurHash3.hash128x64(bytes, 0, bytes.length, 0)[0];
     return (int) Math.floorMod(hash, (long) buckets);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("buckets", buckets).withLabel("Buckets (G)"))
+        .add(DisplayData.item("skippedBuckets", skippedBuckets.length).withLabel("Buckets skipped (resumed)"))
+        .add(DisplayData.item("maxBufferedRows", maxBufferedRows).withLabel("Rows buffered per bundle"));
   }
 
   @Override

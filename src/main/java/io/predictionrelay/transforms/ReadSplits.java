@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -110,6 +111,16 @@ public final class ReadSplits<OutputT> extends PTransform<PBegin, PCollection<Ou
    */
   public ReadSplits<OutputT> readingSplits(List<InputSplit> splits) {
     return new ReadSplits<>(input, rows, format, maxMessageBytes, deadLetterDir, skippedSplits, List.copyOf(splits));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("input", input.pattern()).withLabel("Input"))
+        .add(DisplayData.item("splits", (long) (splits == null ? input.splits().size() : splits.size())
+            - skippedSplits.length).withLabel("Splits read"))
+        .add(DisplayData.item("rows", rows.stepName()).withLabel("What the rows make"))
+        .addIfNotNull(DisplayData.item("deadLetterDir", deadLetterDir).withLabel("Dead letters"));
   }
 
   @Override

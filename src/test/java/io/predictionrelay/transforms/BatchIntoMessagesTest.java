@@ -1,5 +1,6 @@
 package io.predictionrelay.transforms;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import io.predictionrelay.testing.TestPipelines;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -20,6 +23,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,5 +144,19 @@ class BatchIntoMessagesTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(10), 0, rows(1)));
     assertTrue(e.getMessage().contains("withMaxBytes"), e.getMessage());
+  }
+
+  @Test
+  void theStagesShowTheirSettingsAsDisplayData() {
+    assertEquals(Map.of("format", SCHEMA.toString(), "maxPredictions", "10", "maxBytes", "1000"),
+        items(BatchIntoMessages.of(SCHEMA).withMaxPredictions(10).withMaxBytes(1000)));
+    assertEquals(Map.of("buckets", "7", "skippedBuckets", "2", "maxBufferedRows", "100000"),
+        items(GroupIntoBuckets.of(7).skipping(new int[] {3, 1})));
+    assertEquals(Map.of("format", SCHEMA.toString()), items(EncodeJson.of(SCHEMA)));
+  }
+
+  private static Map<String, String> items(org.apache.beam.sdk.transforms.PTransform<?, ?> transform) {
+    return DisplayData.from(transform).items().stream()
+        .collect(Collectors.toMap(DisplayData.Item::getKey, item -> String.valueOf(item.getValue())));
   }
 }
