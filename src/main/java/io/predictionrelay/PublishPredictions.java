@@ -197,14 +197,10 @@ public final class PublishPredictions {
           .apply("ReadSplits", readSplits(plan, group.packing()))
           .apply("GroupIntoBuckets", group)
           .apply("BatchIntoMessages",
-              BatchIntoMessages.of(plan.format())
-                  .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                  .withMaxBytes(options.getMaxMessageBytes()));
+              BatchIntoMessages.of(plan.format(), options.getMaxPredictionsPerMessage(), options.getMaxMessageBytes()));
     } else {
       ReadSplits<MessageBatch> read = readSplits(plan,
-          BatchInSplits.of(plan.format())
-              .withMaxPredictions(options.getMaxPredictionsPerMessage())
-              .withMaxBytes(options.getMaxMessageBytes()));
+          BatchInSplits.of(plan.format(), options.getMaxPredictionsPerMessage(), options.getMaxMessageBytes()));
       batches = PBegin.in(pipeline).apply("ReadSplits", plan.identity().resumed()
           ? read.skippingSplits(plan.identity().resume().completeGroups())
           : read);
@@ -243,9 +239,7 @@ public final class PublishPredictions {
     String prefix = ChangesSince.keyPrefix(plan);
     return buckets
         .apply("BatchIntoMessages",
-            BatchIntoMessages.of(plan.format())
-                .withMaxPredictions(options.getMaxPredictionsPerMessage())
-                .withMaxBytes(options.getMaxMessageBytes()))
+            BatchIntoMessages.of(plan.format(), options.getMaxPredictionsPerMessage(), options.getMaxMessageBytes()))
         .apply("PrefixKeys", MapElements.into(TypeDescriptor.of(MessageBatch.class))
             .via((MessageBatch batch) -> batch.withIdPrefix(prefix)))
         .setCoder(MessageBatch.Coder.of());

@@ -28,11 +28,15 @@ public final class BatchInSplits implements ReadSplits.Rows<MessageBatch> {
     this.maxBytes = maxBytes;
   }
 
-  /** Cuts into messages of {@code format}; caps must be given with the {@code with} methods. */
-  public static BatchInSplits of(MessageFormat format) {
-    return new BatchInSplits(format, 0, 0);
+  /**
+   * Cuts into messages of {@code format}, of at most {@code maxPredictions} predictions and
+   * {@code maxBytes} bytes of JSON (the caps have no defaults here: they are the options').
+   */
+  public static BatchInSplits of(MessageFormat format, int maxPredictions, int maxBytes) {
+    return new BatchInSplits(format, 1, 1).withMaxPredictions(maxPredictions).withMaxBytes(maxBytes);
   }
 
+  /** The same, with another count cap. */
   public BatchInSplits withMaxPredictions(int maxPredictions) {
     if (maxPredictions <= 0) {
       throw new IllegalArgumentException("maxPredictionsPerMessage must be positive, got " + maxPredictions);
@@ -40,6 +44,7 @@ public final class BatchInSplits implements ReadSplits.Rows<MessageBatch> {
     return new BatchInSplits(format, maxPredictions, maxBytes);
   }
 
+  /** The same, with another byte cap. */
   public BatchInSplits withMaxBytes(int maxBytes) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxBytes);
@@ -54,9 +59,6 @@ public final class BatchInSplits implements ReadSplits.Rows<MessageBatch> {
 
   @Override
   public ReadSplitsFn<MessageBatch> readingWith(SplitReader reader) {
-    if (maxPredictions == 0 || maxBytes == 0) {
-      throw new IllegalStateException("BatchInSplits needs withMaxPredictions and withMaxBytes");
-    }
     return new CutSplitFn(reader, format, maxPredictions, maxBytes);
   }
 

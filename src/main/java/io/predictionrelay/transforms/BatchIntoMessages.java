@@ -38,11 +38,15 @@ public final class BatchIntoMessages
     this.maxBytes = maxBytes;
   }
 
-  /** Cuts messages in {@code format}; the caps must be given with the {@code with} methods. */
-  public static BatchIntoMessages of(MessageFormat format) {
-    return new BatchIntoMessages(format, 0, 0);
+  /**
+   * Cuts into messages of {@code format}, of at most {@code maxPredictions} predictions and
+   * {@code maxBytes} bytes of JSON (the caps have no defaults here: they are the options').
+   */
+  public static BatchIntoMessages of(MessageFormat format, int maxPredictions, int maxBytes) {
+    return new BatchIntoMessages(format, 1, 1).withMaxPredictions(maxPredictions).withMaxBytes(maxBytes);
   }
 
+  /** The same, with another count cap. */
   public BatchIntoMessages withMaxPredictions(int maxPredictions) {
     if (maxPredictions <= 0) {
       throw new IllegalArgumentException(
@@ -51,6 +55,7 @@ public final class BatchIntoMessages
     return new BatchIntoMessages(format, maxPredictions, maxBytes);
   }
 
+  /** The same, with another byte cap. */
   public BatchIntoMessages withMaxBytes(int maxBytes) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, got " + maxBytes);
@@ -68,9 +73,6 @@ public final class BatchIntoMessages
 
   @Override
   public PCollection<MessageBatch> expand(PCollection<KV<Integer, Iterable<Prediction>>> buckets) {
-    if (maxPredictions == 0 || maxBytes == 0) {
-      throw new IllegalStateException("BatchIntoMessages needs withMaxPredictions and withMaxBytes");
-    }
     return buckets
         .apply("SplitBuckets", ParDo.of(new SplitBucketFn(format, maxPredictions, maxBytes)))
         .setCoder(MessageBatch.Coder.of());

@@ -55,7 +55,7 @@ class BatchInSplitsTest {
 
   private PCollection<MessageBatch> batch(ParquetInput input) {
     return pipeline.apply(read(input,
-        BatchInSplits.of(MessageFormat.of(input.schema())).withMaxPredictions(10).withMaxBytes(1_000_000)));
+        BatchInSplits.of(MessageFormat.of(input.schema()), 10, 1_000_000)));
   }
 
   private ReadSplits<MessageBatch> read(ParquetInput input, BatchInSplits batch) {
@@ -109,11 +109,10 @@ class BatchInSplitsTest {
   }
 
   @Test
-  void capsHaveNoDefaultsOutsideTheOptions() throws IOException {
-    ParquetInput input = repeatedIds();
-    MessageFormat format = MessageFormat.of(input.schema());
-    assertThrows(IllegalStateException.class,
-        () -> pipeline.apply(read(input, BatchInSplits.of(format).withMaxPredictions(10))));
-    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(format).withMaxBytes(0));
+  void rejectsNonPositiveCaps() throws IOException {
+    MessageFormat format = MessageFormat.of(repeatedIds().schema());
+    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(format, 0, 1_000));
+    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(format, 10, 0));
+    assertThrows(IllegalArgumentException.class, () -> BatchInSplits.of(format, 10, 1_000).withMaxBytes(-1));
   }
 }

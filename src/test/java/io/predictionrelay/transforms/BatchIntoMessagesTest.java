@@ -51,7 +51,7 @@ class BatchIntoMessagesTest {
 
   /** The transform with the caps of the default options, to be adjusted by each test. */
   private static BatchIntoMessages messages(MessageFormat format) {
-    return BatchIntoMessages.of(format).withMaxPredictions(10).withMaxBytes(1_000_000);
+    return BatchIntoMessages.of(format, 10, 1_000_000);
   }
 
   private PCollection<MessageBatch> batch(BatchIntoMessages transform, int bucket, List<Prediction> rows) {
@@ -135,21 +135,17 @@ class BatchIntoMessagesTest {
 
   @Test
   void rejectsNonPositiveCaps() {
-    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxPredictions(0));
-    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA).withMaxBytes(-1));
-  }
-
-  @Test
-  void capsHaveNoDefaultsOutsideTheOptions() {
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> batch(BatchIntoMessages.of(SCHEMA).withMaxPredictions(10), 0, rows(1)));
-    assertTrue(e.getMessage().contains("withMaxBytes"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA, 0, 1_000));
+    assertTrue(e.getMessage().contains("maxPredictionsPerMessage"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA, 10, -1));
+    assertThrows(IllegalArgumentException.class, () -> BatchIntoMessages.of(SCHEMA, 10, 1_000).withMaxPredictions(0));
   }
 
   @Test
   void theStagesShowTheirSettingsAsDisplayData() {
     assertEquals(Map.of("format", SCHEMA.toString(), "maxPredictions", "10", "maxBytes", "1000"),
-        items(BatchIntoMessages.of(SCHEMA).withMaxPredictions(10).withMaxBytes(1000)));
+        items(BatchIntoMessages.of(SCHEMA, 10, 1000)));
     assertEquals(Map.of("buckets", "7", "skippedBuckets", "2", "maxBufferedRows", "100000"),
         items(GroupIntoBuckets.of(7).skipping(new int[] {3, 1})));
     assertEquals(Map.of("format", SCHEMA.toString()), items(EncodeJson.of(SCHEMA)));
