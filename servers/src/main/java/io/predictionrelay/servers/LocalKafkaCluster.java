@@ -183,15 +183,30 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
   }
 
-  /** The node that leads partition {@code partition} of {@code topic} now. */
+  /**
+   * The node that leads partition {@code partition} of {@code topic} now. A topic just created may
+   * be unknown yet to the node that answers (each learns it from the controller on its own): asked
+   * again for up to 30 s.
+   */
   public int leader(String topic, int partition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     try (Admin admin = admin()) {
-      TopicPartitionInfo info = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-          .get(topic).partitions().get(partition);
-      if (info.leader() == null || info.leader().isEmpty()) {
-        throw new IllegalStateException(topic + "-" + partition + " has no leader");
+      while (true) {
+        try {
+          TopicPartitionInfo info = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+              .get(topic).partitions().get(partition);
+          if (info.leader() == null || info.leader().isEmpty()) {
+            throw new IllegalStateException(topic + "-" + partition + " has no leader");
+          }
+          return info.leader().id();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(200); // until the answering node has heard of the topic
+        }
       }
-      return info.leader().id();
     }
   }
 
