@@ -88,7 +88,7 @@ class IncrementalRunsIT {
     String changesRun = changes.identity().runId();
 
     Map<String, List<ConsumerRecord<byte[], byte[]>>> byRun = new TreeMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : consume(TOPIC)) {
+    for (ConsumerRecord<byte[], byte[]> record : KAFKA.records(TOPIC)) {
       byRun.computeIfAbsent(header(record, "run_id"), r -> new ArrayList<>()).add(record);
     }
     assertEquals(Set.of(fullRun, changesRun), byRun.keySet());
@@ -118,7 +118,7 @@ class IncrementalRunsIT {
     assertEquals(expected, published.keySet(), "only new and changed ids are published");
 
     List<JsonNode> records = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> record : consume(TOPIC + ".runs")) {
+    for (ConsumerRecord<byte[], byte[]> record : KAFKA.records(TOPIC + ".runs")) {
       records.add(JSON.readTree(record.value()));
     }
     JsonNode completed = records.stream().filter(r -> r.path("run_id").asText().equals(changesRun)
@@ -129,7 +129,7 @@ class IncrementalRunsIT {
     assertEquals(53, completed.path("counts").path("changes").path("idsDeleted").asLong());
 
     String again = publish(location.toString(), "--changesSince=" + fullRun).identity().runId();
-    List<ConsumerRecord<byte[], byte[]>> all = consume(TOPIC);
+    List<ConsumerRecord<byte[], byte[]>> all = KAFKA.records(TOPIC);
     assertEquals(messages(all, changesRun), messages(all, again), "the same changes: the same keys and bytes");
   }
 
@@ -179,21 +179,4 @@ class IncrementalRunsIT {
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
-  private static List<ConsumerRecord<byte[], byte[]>> consume(String topic) {
-    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-      return records;
-    }
-  }
 }

@@ -69,25 +69,6 @@ class OperationsIT {
         "--reportDir=" + dir.resolve("reports"), "--runner=SparkRunner", "--sparkMaster=local[2]"}, more);
   }
 
-  /** Every record of a topic, up to its end. */
-  private static List<ConsumerRecord<byte[], byte[]>> consume(String topic) {
-    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-      return records;
-    }
-  }
-
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
     Header header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
@@ -95,7 +76,7 @@ class OperationsIT {
 
   private static List<JsonNode> runRecords(String topic) throws IOException {
     List<JsonNode> records = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> record : consume(topic + ".runs")) {
+    for (ConsumerRecord<byte[], byte[]> record : KAFKA.records(topic + ".runs")) {
       records.add(JSON.readTree(record.value()));
     }
     return records;
@@ -122,7 +103,7 @@ class OperationsIT {
 
     Map<Integer, Integer> lastBatch = new HashMap<>();
     Map<Integer, Integer> batches = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : consume(topic)) {
+    for (ConsumerRecord<byte[], byte[]> record : KAFKA.records(topic)) {
       assertEquals(runId, header(record, PublishToKafka.RUN_ID_HEADER));
       MessageId id = MessageId.parse(new String(record.key(), StandardCharsets.UTF_8));
       batches.merge(id.group(), 1, Integer::sum);
@@ -176,7 +157,7 @@ class OperationsIT {
     RunSummary summary = PublishPredictions.run(options(args(messages,
         "--maxPredictionsPerMessage=1", "--maxMessagesPerSecond=2500")));
     assertTrue(summary.reconciles(), summary.toString());
-    List<ConsumerRecord<byte[], byte[]>> records = consume(messages);
+    List<ConsumerRecord<byte[], byte[]>> records = KAFKA.records(messages);
     assertEquals(ROWS, records.size());
     long most = busiestWindow(records, 5_000, r -> 1);
     assertTrue(most <= 2500 * 5 * 1.1, "busiest 5 s held " + most + " messages");
@@ -186,7 +167,7 @@ class OperationsIT {
     summary = PublishPredictions.run(options(args(bytes,
         "--maxPredictionsPerMessage=1", "--maxBytesPerSecond=2500000")));
     assertTrue(summary.reconciles(), summary.toString());
-    records = consume(bytes);
+    records = KAFKA.records(bytes);
     most = busiestWindow(records, 5_000, r -> r.value().length);
     assertTrue(most <= 2_500_000 * 5 * 1.1, "busiest 5 s held " + most + " bytes");
   }
@@ -299,13 +280,13 @@ class OperationsIT {
     RunSummary first = PublishPredictions.run(options(args(topic)));
     assertTrue(first.reconciles(), first.toString());
     String runId = runRecords(topic).get(0).get("run_id").asText();
-    long messages = consume(topic).size();
+    long messages = KAFKA.records(topic).size();
 
     RunSummary again = PublishPredictions.run(options(args(topic, "--resume=" + runId)));
     assertTrue(again.wasNothingToSend() && again.reconciles(), again.toString());
     assertEquals(1, again.toString().lines().count(), again.toString());
     assertTrue(again.toString().startsWith("nothing to send: run " + runId + " completed at "), again.toString());
-    assertEquals(messages, consume(topic).size(), "nothing sent");
+    assertEquals(messages, KAFKA.records(topic).size(), "nothing sent");
     assertEquals(List.of("started", "completed"), runRecords(topic).stream().map(r -> r.get("status").asText()).toList());
   }
 
