@@ -248,7 +248,7 @@ class IncrementalRunsTest {
     IcebergTables.append(table, new Object[] {"id99", 0.5, 0.5});
     Run changes = run(reports, location.toString(), "--changesSince=last");
     Run fullAppended = run(dir.resolve("other-appended"), location.toString(), "--tableVersion="
-        + appended.plan().input().snapshot().replaceAll(".* snapshot ", ""));
+        + appended.plan().input().table().orElseThrow().version());
     Run fullAfter = run(dir.resolve("other"), location.toString());
     assertIncremental(fullAppended, changes, fullAfter, full, appended, changes);
     assertEquals(Set.of("id0", "id1", "id2"), changes.deleted());

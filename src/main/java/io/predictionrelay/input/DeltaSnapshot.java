@@ -39,7 +39,7 @@ import org.apache.parquet.schema.MessageType;
  * partition values, and the rows its deletion vectors delete. Columns are found in each file by
  * Delta's physical names and, under column mapping by id, its field ids.
  */
-record DeltaSnapshot(String table, long version, List<TableFile> files, List<String> partitionColumns,
+record DeltaSnapshot(String location, long version, List<TableFile> files, List<String> partitionColumns,
     Map<String, Kind> partitionKinds, TableSchema schema) implements TableSnapshot {
   DeltaSnapshot {
     files = Collections.unmodifiableList(files);
@@ -48,8 +48,13 @@ record DeltaSnapshot(String table, long version, List<TableFile> files, List<Str
   }
 
   @Override
+  public String table() {
+    return "Delta table " + location;
+  }
+
+  @Override
   public String describe() {
-    return table + " version " + version;
+    return table() + " version " + version;
   }
 
   /** The snapshot {@code at} selects of the Delta table at {@code spec}. */
@@ -113,7 +118,7 @@ record DeltaSnapshot(String table, long version, List<TableFile> files, List<Str
       }
       throw new LaunchException(table + ": " + FoundFiles.firstLine(e), e);
     }
-    return new DeltaSnapshot(table, snapshot.getVersion(engine), FoundFiles.byPath(files), partitionColumns, kinds,
+    return new DeltaSnapshot(spec, snapshot.getVersion(engine), FoundFiles.byPath(files), partitionColumns, kinds,
         TableSchema.delta(new MessageType("table", columns), physicalNames, fieldIds));
   }
 

@@ -44,6 +44,8 @@ import org.apache.parquet.schema.Types;
 public final class FileColumns implements Serializable {
   /** No position: the file does not hold the column, or it comes from the partition directories. */
   public static final int ABSENT = -1;
+  /** The column of a Delta change data file that says what each row is: insert, update_preimage, update_postimage, delete. */
+  public static final String CHANGE_TYPE = "_change_type";
 
   private final List<String> fileNames;
   private final List<String> recordNames;
@@ -54,9 +56,16 @@ public final class FileColumns implements Serializable {
   /** Per published column, the timestamp kinds (ordinals) of the file and the table where they differ, else -1. */
   private final int[] fileKinds;
   private final int[] tableKinds;
+  /** The position of {@link #CHANGE_TYPE} in the records read, or {@link #ABSENT}. */
+  private final int changeTypeAt;
 
   FileColumns(List<String> fileNames, List<String> recordNames, int[] positions, int[] fileScales,
       int[] tableScales, int[] fileKinds, int[] tableKinds) {
+    this(fileNames, recordNames, positions, fileScales, tableScales, fileKinds, tableKinds, ABSENT);
+  }
+
+  private FileColumns(List<String> fileNames, List<String> recordNames, int[] positions, int[] fileScales,
+      int[] tableScales, int[] fileKinds, int[] tableKinds, int changeTypeAt) {
     this.fileNames = List.copyOf(fileNames);
     this.recordNames = List.copyOf(recordNames);
     this.positions = positions.clone();
@@ -64,6 +73,29 @@ public final class FileColumns implements Serializable {
     this.tableScales = tableScales.clone();
     this.fileKinds = fileKinds.clone();
     this.tableKinds = tableKinds.clone();
+    this.changeTypeAt = changeTypeAt;
+  }
+
+  /**
+   * These columns and the file's {@link #CHANGE_TYPE} column after them: a Delta change data file's
+   * rows are read with what each records ({@link #changeType}).
+   */
+  FileColumns withChangeType() {
+    List<String> files = new ArrayList<>(fileNames);
+    List<String> records = new ArrayList<>(recordNames);
+    files.add(CHANGE_TYPE);
+    records.add(CHANGE_TYPE);
+    return new FileColumns(files, records, positions, fileScales, tableScales, fileKinds, tableKinds,
+        files.size() - 1);
+  }
+
+  /** The {@link #CHANGE_TYPE} of a record read with these columns; null when they do not read it. */
+  public String changeType(GenericRecord record) {
+    if (changeTypeAt == ABSENT) {
+      return null;
+    }
+    Object value = record.get(changeTypeAt);
+    return value == null ? null : value.toString();
   }
 
   /** The file's own names of the columns read, in the order of the records' fields. */
@@ -198,7 +230,7 @@ public final class FileColumns implements Serializable {
     return o instanceof FileColumns other && fileNames.equals(other.fileNames) && recordNames.equals(other.recordNames)
         && Arrays.equals(positions, other.positions) && Arrays.equals(fileScales, other.fileScales)
         && Arrays.equals(tableScales, other.tableScales) && Arrays.equals(fileKinds, other.fileKinds)
-        && Arrays.equals(tableKinds, other.tableKinds);
+        && Arrays.equals(tableKinds, other.tableKinds) && changeTypeAt == other.changeTypeAt;
   }
 
   @Override
@@ -232,6 +264,7 @@ public final class FileColumns implements Serializable {
           INT.encode(value, out);
         }
       }
+      INT.encode(columns.changeTypeAt + 1, out); // ABSENT is -1: a varint of a negative number takes 5 bytes
     }
 
     @Override
@@ -245,7 +278,8 @@ public final class FileColumns implements Serializable {
           array[i] = INT.decode(in);
         }
       }
-      return new FileColumns(fileNames, recordNames, values[0], values[1], values[2], values[3], values[4]);
+      return new FileColumns(fileNames, recordNames, values[0], values[1], values[2], values[3], values[4],
+          INT.decode(in) - 1);
     }
 
     @Override

@@ -28,11 +28,16 @@ final class FoundFiles {
   /**
    * The files of an input, in path order, the names of its partition columns, their types where
    * the table's schema gives them (Delta; others are inferred from their values), which snapshot
-   * of which table they are (empty for plain Parquet), and the table's columns and how each file
+   * of which table they are (null for plain Parquet), and the table's columns and how each file
    * holds them.
    */
   record Found(List<String> partitionColumns, Map<String, ExtraColumn.Kind> partitionKinds, List<TableFile> files,
-      String snapshot, TableSchema schema) {}
+      TableSnapshot table, TableSchema schema) {
+    /** The snapshot in one phrase, {@code Delta table t version 3}; empty for plain Parquet. */
+    String snapshot() {
+      return table == null ? "" : table.describe();
+    }
+  }
 
   /** The first line of an exception's message, for a one-line {@code LaunchException}. */
   static String firstLine(Throwable e) {

@@ -34,7 +34,7 @@ import org.apache.iceberg.parquet.ParquetSchemaUtil;
  * by field id. Data files that are not Parquet are refused. Identity-partitioned columns are written
  * in Iceberg's data files, so there are no partition values to add.
  */
-record IcebergSnapshot(String table, long version, List<TableFile> files, TableSchema schema)
+record IcebergSnapshot(String location, long version, List<TableFile> files, TableSchema schema)
     implements TableSnapshot {
   IcebergSnapshot {
     files = Collections.unmodifiableList(files);
@@ -51,8 +51,13 @@ record IcebergSnapshot(String table, long version, List<TableFile> files, TableS
   }
 
   @Override
+  public String table() {
+    return "Iceberg table " + location;
+  }
+
+  @Override
   public String describe() {
-    return table + " snapshot " + version;
+    return table() + " snapshot " + version;
   }
 
   /**
@@ -103,7 +108,7 @@ record IcebergSnapshot(String table, long version, List<TableFile> files, TableS
     } catch (IOException e) {
       throw new LaunchException(table + ": " + FoundFiles.firstLine(e), e);
     }
-    return new IcebergSnapshot(table, snapshotId, FoundFiles.byPath(files), icebergSchema(schema, mapping));
+    return new IcebergSnapshot(spec, snapshotId, FoundFiles.byPath(files), icebergSchema(schema, mapping));
   }
 
   /** The schema a snapshot was written with: later schema changes do not apply to it. */

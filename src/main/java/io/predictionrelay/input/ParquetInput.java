@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
@@ -41,6 +42,10 @@ public final class ParquetInput implements Serializable {
   private final Map<String, FileColumns> fileColumns;
   private final List<InputSplit> splits;
   private final String snapshot;
+  /** The Delta or Iceberg snapshot read (null for plain Parquet); known at launch only. */
+  private final transient TableSnapshot table;
+  /** The published columns, to plan further files of the table ({@link #splitsOf}); known at launch only. */
+  private final transient FileSchema published;
   private final List<String> identities;
   private final List<FileStamp> stamps;
 
@@ -50,8 +55,8 @@ public final class ParquetInput implements Serializable {
   private ParquetInput(String pattern, List<String> files, Map<String, List<String>> partitionValues,
       Map<String, FileColumns> fileColumns, Map<String, long[]> fileDeletes, PredictionSchema schema,
       List<ExtraColumn> extraColumns, long totalRows, long deletedRows, List<String> ignoredColumns,
-      Map<String, Integer> absentColumns, List<InputSplit> splits, String snapshot, List<String> identities,
-      List<FileStamp> stamps) {
+      Map<String, Integer> absentColumns, List<InputSplit> splits, TableSnapshot table, FileSchema published,
+      List<String> identities, List<FileStamp> stamps) {
     this.pattern = pattern;
     this.files = List.copyOf(files);
     this.partitionValues = partitionValues;
@@ -64,7 +69,9 @@ public final class ParquetInput implements Serializable {
     this.absentColumns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(absentColumns));
     this.fileColumns = fileColumns;
     this.splits = List.copyOf(splits);
-    this.snapshot = snapshot;
+    this.table = table;
+    this.snapshot = table == null ? "" : table.describe();
+    this.published = published;
     this.identities = List.copyOf(identities);
     this.stamps = List.copyOf(stamps);
   }
@@ -133,23 +140,7 @@ public final class ParquetInput implements Serializable {
       identities.add(file.path() + " " + file.size() + " bytes, modified " + file.modifiedMillis() + ", "
           + footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum() + " rows"
           + (deleted.length == 0 ? "" : ", " + deleted.length + " deleted " + java.util.Arrays.hashCode(deleted)));
-      long firstRow = 0;
-      int nextDeleted = 0;
-      for (BlockMetaData block : footer.getBlocks()) {
-        long start = block.getStartingPos();
-        int from = nextDeleted;
-        while (nextDeleted < deleted.length && deleted[nextDeleted] < firstRow + block.getRowCount()) {
-          nextDeleted++;
-        }
-        splits.add(new InputSplit(splits.size(), file.path(), file.size(), start,
-            start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
-            file.partitionValues(), read, java.util.Arrays.copyOfRange(deleted, from, nextDeleted)));
-        firstRow += block.getRowCount();
-      }
-      if (nextDeleted < deleted.length) {
-        throw new LaunchException(file.path() + ": the table deletes row " + deleted[nextDeleted]
-            + ", beyond its " + firstRow + " rows (the file was changed)");
-      }
+      long firstRow = addSplits(file, footer, read, splits.size(), splits);
       deletedRows += deleted.length;
       fileDeletes.put(file.path(), deleted);
       if (file.metadataRows() >= 0 && file.metadataRows() != firstRow) {
@@ -165,7 +156,63 @@ public final class ParquetInput implements Serializable {
     PredictionSchema schema = PredictionSchema.of(columns.idColumn(), published.idType(), columns.extraColumns(),
         new ArrayList<>(published.classes.values()));
     return new ParquetInput(inputs, files, partitionValues, fileColumns, fileDeletes, schema, extras, rows,
-        deletedRows, ignored, absent, splits, found.snapshot(), identities, stamps);
+        deletedRows, ignored, absent, splits, found.table(), published, identities, stamps);
+  }
+
+  /**
+   * Adds a file's splits, one per row group numbered from {@code firstIndex}, each with the
+   * positions of its rows the table deletes; returns the file's row count.
+   */
+  private static long addSplits(TableFile file, ParquetMetadata footer, FileColumns read, int firstIndex,
+      List<InputSplit> splits) {
+    long[] deleted = file.deleted();
+    long firstRow = 0;
+    int nextDeleted = 0;
+    int index = firstIndex;
+    for (BlockMetaData block : footer.getBlocks()) {
+      long start = block.getStartingPos();
+      int from = nextDeleted;
+      while (nextDeleted < deleted.length && deleted[nextDeleted] < firstRow + block.getRowCount()) {
+        nextDeleted++;
+      }
+      splits.add(new InputSplit(index++, file.path(), file.size(), start,
+          start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
+          file.partitionValues(), read, java.util.Arrays.copyOfRange(deleted, from, nextDeleted)));
+      firstRow += block.getRowCount();
+    }
+    if (nextDeleted < deleted.length) {
+      throw new LaunchException(file.path() + ": the table deletes row " + deleted[nextDeleted]
+          + ", beyond its " + firstRow + " rows (the file was changed)");
+    }
+    return firstRow;
+  }
+
+  /**
+   * The splits of further files of this input's table, found and read with its columns as its own
+   * files are (Delta's physical names, partition values), numbered from {@code firstIndex}: the
+   * files an incremental run reads from a Delta table's change data feed. With {@code changeType},
+   * each file's {@code _change_type} column ({@link FileColumns#CHANGE_TYPE}) is read too. Only at
+   * launch: what it needs is not serialized.
+   */
+  List<InputSplit> splitsOf(List<TableFile> files, boolean changeType, int firstIndex) {
+    if (table == null || published == null) {
+      throw new IllegalStateException("splitsOf needs the table's snapshot, known at launch only: " + pattern);
+    }
+    List<InputSplit> splits = new ArrayList<>();
+    for (TableFile file : files) {
+      ParquetMetadata footer = readFooter(file);
+      MessageType fileSchema = footer.getFileMetaData().getSchema();
+      FileColumns read = published.columnsIn(file.path(), table.schema().columnsOf(fileSchema), true);
+      if (changeType) {
+        if (!fileSchema.containsField(FileColumns.CHANGE_TYPE)) {
+          throw new LaunchException(file.path() + ": a change data file without a " + FileColumns.CHANGE_TYPE
+              + " column");
+        }
+        read = read.withChangeType();
+      }
+      addSplits(file, footer, read, firstIndex + splits.size(), splits);
+    }
+    return splits;
   }
 
   /**
@@ -194,9 +241,20 @@ public final class ParquetInput implements Serializable {
     return pattern;
   }
 
-  /** Which snapshot of which Delta or Iceberg table the files are; empty for plain Parquet. */
+  /** Which snapshot of which Delta or Iceberg table the files are, in one phrase; empty for plain Parquet. */
   public String snapshot() {
     return snapshot;
+  }
+
+  /**
+   * The Delta or Iceberg snapshot the files are, typed (its location and version); empty for plain
+   * Parquet. Known at launch only: it is not serialized.
+   */
+  public Optional<TableSnapshot> table() {
+    if (table == null && !snapshot.isEmpty()) {
+      throw new IllegalStateException("the snapshot of " + pattern + " is known at launch only");
+    }
+    return Optional.ofNullable(table);
   }
 
   public List<String> files() {

@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What a run published, as its run record keeps it, so that a later run can publish only what
@@ -26,29 +24,23 @@ public record Published(Format format, String table, long version, List<FileStam
   /** How the input was read. */
   public enum Format { DELTA, ICEBERG, FILES }
 
-  // The text ParquetInput.snapshot() gives for a table's snapshot (TableSnapshot's Found.snapshot).
-  private static final Pattern DELTA = Pattern.compile("Delta table (.+) version (\\d+)");
-  private static final Pattern ICEBERG = Pattern.compile("Iceberg table (.+) snapshot (-?\\d+)");
-
   public Published {
     files = List.copyOf(files);
   }
 
   /** What a run over {@code input} publishes. */
   public static Published of(ParquetInput input) {
-    String snapshot = input.snapshot() == null ? "" : input.snapshot();
-    Matcher delta = DELTA.matcher(snapshot);
-    if (delta.matches()) {
-      return new Published(Format.DELTA, delta.group(1), Long.parseLong(delta.group(2)), List.of());
+    TableSnapshot table = input.table().orElse(null);
+    if (table == null) {
+      return new Published(Format.FILES, input.pattern(), -1, input.fileStamps());
     }
-    Matcher iceberg = ICEBERG.matcher(snapshot);
-    if (iceberg.matches()) {
-      return new Published(Format.ICEBERG, iceberg.group(1), Long.parseLong(iceberg.group(2)), List.of());
+    if (table instanceof DeltaSnapshot) {
+      return new Published(Format.DELTA, table.location(), table.version(), List.of());
     }
-    if (!snapshot.isEmpty()) {
-      throw new IllegalStateException("unknown snapshot: " + snapshot);
+    if (table instanceof IcebergSnapshot) {
+      return new Published(Format.ICEBERG, table.location(), table.version(), List.of());
     }
-    return new Published(Format.FILES, input.pattern(), -1, input.fileStamps());
+    throw new IllegalStateException("unknown snapshot: " + table.describe());
   }
 
   /** As the run record and the report carry it: small, a few hundred kB for thousands of files. */

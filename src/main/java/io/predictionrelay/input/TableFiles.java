@@ -54,8 +54,8 @@ final class TableFiles {
         if (snapshot.files().isEmpty()) {
           throw new LaunchException("--input " + inputs + ": the table's snapshot has no data files");
         }
-        return new Found(snapshot.partitionColumns(), snapshot.partitionKinds(), snapshot.files(),
-            snapshot.describe(), snapshot.schema());
+        return new Found(snapshot.partitionColumns(), snapshot.partitionKinds(), snapshot.files(), snapshot,
+            snapshot.schema());
       }
     }
     if (!at.latest()) {
@@ -89,7 +89,7 @@ final class TableFiles {
     }
     List<TableFile> sorted = new ArrayList<>(files.values());
     sorted.sort((a, b) -> a.path().compareTo(b.path()));
-    return new Found(partitionColumns, Map.of(), sorted, "", TableSchema.byName(null));
+    return new Found(partitionColumns, Map.of(), sorted, null, TableSchema.byName(null));
   }
 
   /** A matched file, with its path below the directory or glob root it was found under. */

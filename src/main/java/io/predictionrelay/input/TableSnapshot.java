@@ -62,6 +62,9 @@ public interface TableSnapshot {
     }
   }
 
+  /** The table as the user named it: {@code s3://bucket/t}. */
+  String location();
+
   /** The table as the user named it, with its format: {@code Delta table s3://bucket/t}. */
   String table();
 
