@@ -1,5 +1,6 @@
 package io.predictionrelay;
 
+import io.predictionrelay.input.ChangeFeed;
 import io.predictionrelay.kafka.KafkaClientConfig;
 import io.predictionrelay.kafka.KafkaTopics;
 import io.predictionrelay.kafka.ProducerSettings;
@@ -24,6 +25,7 @@ import io.predictionrelay.run.SparkFaults;
 import io.predictionrelay.transforms.BatchInSplits;
 import io.predictionrelay.transforms.BatchIntoMessages;
 import io.predictionrelay.transforms.EncodeJson;
+import io.predictionrelay.transforms.GroupChangeFeedIntoBuckets;
 import io.predictionrelay.transforms.GroupChangesIntoBuckets;
 import io.predictionrelay.transforms.GroupIntoBuckets;
 import io.predictionrelay.transforms.PublishToKafka;
@@ -34,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -217,24 +220,32 @@ public final class PublishPredictions {
   }
 
   /**
-   * An incremental run's messages: the rows of the added files (compared by id with the removed
-   * files' rows at the base snapshot, when files were rewritten), bucketed and cut as a full run's,
+   * An incremental run's messages: each id's latest change from a Delta table's change data feed,
+   * when it was on since the base; else the rows of the added files (compared by id with the removed
+   * files' rows at the base snapshot, when files were rewritten). Bucketed and cut as a full run's,
    * under keys prefixed with the changes' token, {@code c<token>-<bucket>-<batch>}.
    */
   private static PCollection<MessageBatch> buildChanges(Pipeline pipeline, RunPlan plan) {
     PublishOptions options = plan.options();
     ChangesSince changes = plan.changes().orElseThrow();
     GroupIntoBuckets group = GroupIntoBuckets.of(plan.buckets());
-    PCollection<KV<Integer, List<Prediction>>> now = PBegin.in(pipeline)
-        .apply("ReadSplits", readSplits(plan, group.packing()).skippingSplits(changes.changes().unchangedSplits()));
     PCollection<KV<Integer, Iterable<Prediction>>> buckets;
-    if (changes.changes().comparesById()) {
+    Optional<ChangeFeed> feed = changes.changes().changeFeed();
+    if (feed.isPresent()) {
+      // Nothing of the snapshot now is read: the commits' change data says what changed.
+      GroupChangeFeedIntoBuckets latest = GroupChangeFeedIntoBuckets.of(plan.buckets(), feed.get().origins())
+          .writingDeletedIdsTo(ChangesSince.deletedIdsDir(options, plan.identity().runId()));
+      buckets = PBegin.in(pipeline)
+          .apply("ReadChangeFeed", readSplits(plan, latest.packing()).readingSplits(feed.get().splits()))
+          .apply("GroupChangeFeedIntoBuckets", latest);
+    } else if (changes.changes().comparesById()) {
+      PCollection<KV<Integer, List<Prediction>>> now = readChangedFiles(pipeline, plan, group);
       PCollection<KV<Integer, List<Prediction>>> base = PBegin.in(pipeline)
           .apply("ReadBaseSplits", readSplits(plan, group.packing()).readingSplits(changes.changes().baseSplits()));
       buckets = now.apply("GroupChangesIntoBuckets", GroupChangesIntoBuckets.comparingWith(base)
           .writingDeletedIdsTo(ChangesSince.deletedIdsDir(options, plan.identity().runId())));
     } else {
-      buckets = now.apply("GroupIntoBuckets", group);
+      buckets = readChangedFiles(pipeline, plan, group).apply("GroupIntoBuckets", group);
     }
     String prefix = ChangesSince.keyPrefix(plan);
     return buckets
@@ -243,6 +254,13 @@ public final class PublishPredictions {
         .apply("PrefixKeys", MapElements.into(TypeDescriptor.of(MessageBatch.class))
             .via((MessageBatch batch) -> batch.withIdPrefix(prefix)))
         .setCoder(MessageBatch.Coder.of());
+  }
+
+  /** The input's splits of files added since the base (those of unchanged files skipped), packed per bucket. */
+  private static PCollection<KV<Integer, List<Prediction>>> readChangedFiles(Pipeline pipeline, RunPlan plan,
+      GroupIntoBuckets group) {
+    int[] unchanged = plan.changes().orElseThrow().changes().unchangedSplits();
+    return PBegin.in(pipeline).apply("ReadSplits", readSplits(plan, group.packing()).skippingSplits(unchanged));
   }
 
   /** Sends the messages to the plan's sink: the Kafka topic, or files for a dry run. */

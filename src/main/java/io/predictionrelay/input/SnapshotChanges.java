@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Set;
  * snapshot are read again, by time travel, to be compared by id with the added files' rows
  * ({@link #baseSplits}). A plain file replaced in place is added whole (its old content is gone);
  * a plain file removed is only counted (its ids cannot be known).
+ *
+ * <p>A Delta table whose change data feed was on for every commit since the base is not compared
+ * by files: its commits say what changed ({@link ChangeFeed}), and only their change data files
+ * (or, for commits without, their added and removed files) are read. No file of the snapshot now is.
  */
 public final class SnapshotChanges {
   private final Published base;
@@ -35,10 +40,13 @@ public final class SnapshotChanges {
   private final List<String> filesReplacedInPlace;
   private final long rowsToRead;
   private final long baseRowsToCompare;
+  private final ChangeFeed changeFeed;
+  private final String changeFeedUnavailable;
 
   private SnapshotChanges(Published base, Published now, int[] unchangedSplits, List<InputSplit> baseSplits,
       int filesUnchanged, int rowGroupsUnchanged, long rowsUnchanged, List<String> filesAdded,
-      List<String> filesRemoved, List<String> filesReplacedInPlace, long rowsToRead, long baseRowsToCompare) {
+      List<String> filesRemoved, List<String> filesReplacedInPlace, long rowsToRead, long baseRowsToCompare,
+      ChangeFeed changeFeed, String changeFeedUnavailable) {
     this.base = base;
     this.now = now;
     this.unchangedSplits = unchangedSplits;
@@ -51,6 +59,20 @@ public final class SnapshotChanges {
     this.filesReplacedInPlace = List.copyOf(filesReplacedInPlace);
     this.rowsToRead = rowsToRead;
     this.baseRowsToCompare = baseRowsToCompare;
+    this.changeFeed = changeFeed;
+    this.changeFeedUnavailable = changeFeedUnavailable;
+  }
+
+  /** These changes, read from the change data feed instead. */
+  private SnapshotChanges withChangeFeed(ChangeFeed feed) {
+    return new SnapshotChanges(base, now, unchangedSplits, baseSplits, filesUnchanged, rowGroupsUnchanged,
+        rowsUnchanged, filesAdded, filesRemoved, filesReplacedInPlace, rowsToRead, baseRowsToCompare, feed, null);
+  }
+
+  /** These changes, compared by files because the change data feed could not tell them. */
+  private SnapshotChanges withChangeFeedUnavailable(String why) {
+    return new SnapshotChanges(base, now, unchangedSplits, baseSplits, filesUnchanged, rowGroupsUnchanged,
+        rowsUnchanged, filesAdded, filesRemoved, filesReplacedInPlace, rowsToRead, baseRowsToCompare, null, why);
   }
 
   /**
@@ -98,6 +120,30 @@ public final class SnapshotChanges {
       Set<String> all = new HashSet<>(input.files());
       return of(base, now, input, all, List.of(), List.of(), List.of(), List.of());
     }
+    String unavailable = null;
+    if (base.format() == Published.Format.DELTA) {
+      DeltaSnapshot table = (DeltaSnapshot) input.table().orElseThrow();
+      DeltaChangeFeed.Commits commits = DeltaChangeFeed.read(base.table(), base.version(), now.version(),
+          table.partitionColumns(), table.schema());
+      unavailable = commits.unavailable();
+      if (unavailable == null) {
+        try {
+          ChangeFeed feed = ChangeFeed.plan(commits, input, base.version(), now.version());
+          // Nothing of the snapshot now is read: the feed's files say what changed.
+          return of(base, now, input, new HashSet<>(input.files()), List.of(), List.of(), List.of(), List.of())
+              .withChangeFeed(feed);
+        } catch (LaunchException e) {
+          unavailable = "a file of its commits cannot be read (vacuumed?): " + e.getMessage();
+        }
+      }
+    }
+    SnapshotChanges byFiles = comparingFiles(base, now, input, columns, what);
+    return unavailable == null ? byFiles : byFiles.withChangeFeedUnavailable(unavailable);
+  }
+
+  /** The changes of a Delta or Iceberg table, file by file: the removed files at the base are compared by id. */
+  private static SnapshotChanges comparingFiles(Published base, Published now, ParquetInput input,
+      TableColumns columns, String what) {
     String snapshot = base.format() == Published.Format.DELTA ? "Delta version " + base.version()
         : "Iceberg snapshot " + base.version();
     ParquetInput before;
@@ -149,7 +195,7 @@ public final class SnapshotChanges {
     }
     long baseRows = baseSplits.stream().mapToLong(InputSplit::liveRows).sum();
     return new SnapshotChanges(base, now, skipped.stream().mapToInt(Integer::intValue).toArray(), baseSplits,
-        unchanged.size(), skipped.size(), rowsUnchanged, added, removed, replaced, rowsToRead, baseRows);
+        unchanged.size(), skipped.size(), rowsUnchanged, added, removed, replaced, rowsToRead, baseRows, null, null);
   }
 
   /** What the base run published. */
@@ -178,6 +224,31 @@ public final class SnapshotChanges {
   /** Whether rows must be compared by id: some file was rewritten or given deletes since the base. */
   public boolean comparesById() {
     return !baseSplits.isEmpty();
+  }
+
+  /** The commits' change data to read instead of comparing files, when the Delta table's feed tells the changes. */
+  public Optional<ChangeFeed> changeFeed() {
+    return Optional.ofNullable(changeFeed);
+  }
+
+  /** Why a Delta table's changes were compared by files, not read from its change data feed; null otherwise. */
+  public String changeFeedUnavailable() {
+    return changeFeedUnavailable;
+  }
+
+  /** How the changes are found, in a few words, for the summary and the report. */
+  public String method() {
+    return changeFeed != null ? "change data feed" : comparesById() ? "files compared by id" : "files added";
+  }
+
+  /** Rows that may be published: the added files' live rows, or every row of the change data feed. */
+  public long candidateRows() {
+    return rowsToRead + (changeFeed == null ? 0 : changeFeed.rows());
+  }
+
+  /** Rows read besides the input's splits: the base's rewritten files, or the change data feed's files. */
+  public long rowsReadBesidesInput() {
+    return baseRowsToCompare + (changeFeed == null ? 0 : changeFeed.rows());
   }
 
   public int filesUnchanged() {
@@ -211,7 +282,7 @@ public final class SnapshotChanges {
     return base.format() == Published.Format.FILES ? filesRemoved : List.of();
   }
 
-  /** Live rows of the added files: read, and published unless compared equal. */
+  /** Live rows of the added files: read, and published unless compared equal (none with the change data feed). */
   public long rowsToRead() {
     return rowsToRead;
   }
@@ -244,6 +315,13 @@ public final class SnapshotChanges {
     map.put("rowsToRead", rowsToRead);
     map.put("baseRowsToCompare", baseRowsToCompare);
     map.put("comparesById", comparesById());
+    map.put("method", method());
+    if (changeFeed != null) {
+      map.put("changeFeed", changeFeed.toMap());
+    }
+    if (changeFeedUnavailable != null) {
+      map.put("changeFeedUnavailable", changeFeedUnavailable);
+    }
     return map;
   }
 }

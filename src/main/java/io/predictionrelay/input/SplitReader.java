@@ -5,6 +5,7 @@ import io.predictionrelay.model.MessageFormat;
 import io.predictionrelay.model.Prediction;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileSystems;
@@ -51,10 +52,20 @@ public final class SplitReader implements Serializable {
 
   /** Reads every row of {@code split}, in order, handing its predictions to {@code out}. */
   public void read(InputSplit split, Consumer<Prediction> out) throws IOException {
+    readChanges(split, (prediction, changeType) -> out.accept(prediction));
+  }
+
+  /**
+   * {@link #read}, handing each prediction over with its row's {@code _change_type} (a Delta change
+   * data file's: {@code insert}, {@code update_preimage}, {@code update_postimage}, {@code delete});
+   * null where the split's columns do not read one ({@link FileColumns#withChangeType}).
+   */
+  public void readChanges(InputSplit split, BiConsumer<Prediction, String> out) throws IOException {
+    GenericRecord[] current = new GenericRecord[1];
     RecordConverter.Receiver receiver = new RecordConverter.Receiver() {
       @Override
       public void prediction(Prediction prediction) {
-        out.accept(prediction);
+        out.accept(prediction, split.columns().changeType(current[0]));
       }
 
       @Override
@@ -77,6 +88,7 @@ public final class SplitReader implements Serializable {
           nextDeleted++; // deleted by the table: not one of its rows
           continue;
         }
+        current[0] = record;
         converter.convert(record, split.columns(), split.partitionValues(), receiver);
       }
     }

@@ -59,6 +59,11 @@ final class TableSchema {
     return new TableSchema(columns, Map.of(), ids, fileIds);
   }
 
+  /** The name a Delta table's files and partition values give {@code column}: its own, without column mapping. */
+  String physicalName(String column) {
+    return physicalNames.getOrDefault(column, column);
+  }
+
   /** The table's columns, under their names and with their types; null for a union of plain files. */
   MessageType columns() {
     return columns;

@@ -42,6 +42,14 @@ public final class RunMetrics {
   public static final String IDS_NEW = "ids_new";
   public static final String IDS_CHANGED = "ids_changed";
   public static final String IDS_DELETED = "ids_deleted";
+  /**
+   * An incremental run reading a Delta table's change data feed: update pre-images read and left
+   * aside (a fact per split), rows of the feed superseded by a later change of their id, and delete
+   * rows that are their id's latest change (the id is listed as deleted).
+   */
+  public static final String UPDATE_PREIMAGES = "update_preimages";
+  public static final String CHANGES_SUPERSEDED = "changes_superseded";
+  public static final String CHANGE_DELETES = "change_deletes";
   /** Rows whose id an earlier row of the same bucket already had (bucketed grouping). */
   public static final String REPEATED_IDS = "repeated_ids";
   public static final String BUCKET_ROWS = "bucket_rows";

@@ -2,6 +2,8 @@ package io.predictionrelay.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.input.ChangeFeed;
+import io.predictionrelay.input.ChangeFeed.Source;
 import io.predictionrelay.input.ParquetInput;
 import io.predictionrelay.input.Published;
 import io.predictionrelay.input.SnapshotChanges;
@@ -159,12 +161,25 @@ public record ChangesSince(String baseRunId, SnapshotChanges changes) {
   /** The lines of the start-up description. */
   String describe() {
     StringBuilder s = new StringBuilder();
+    if (changes.changeFeed().isPresent()) {
+      ChangeFeed feed = changes.changeFeed().get();
+      return s.append("changes:      since run ").append(baseRunId).append(" (").append(changes.base().describe())
+          .append(" -> ").append(changes.now().describe()).append("), from the change data feed: ")
+          .append(feed.commits()).append(" commits, ").append(feed.splits().size()).append(" row groups of ")
+          .append(feed.files(Source.CHANGE_DATA)).append(" change data files, ").append(feed.files(Source.ADDED))
+          .append(" added and ").append(feed.files(Source.REMOVED)).append(" removed files (").append(feed.rows())
+          .append(" rows to read); the ").append(changes.filesUnchanged())
+          .append(" files of the snapshot now are not read").toString();
+    }
     s.append("changes:      since run ").append(baseRunId).append(" (").append(changes.base().describe())
         .append(" -> ").append(changes.now().describe()).append("): ")
         .append(changes.filesUnchanged()).append(" files unchanged (").append(changes.rowGroupsUnchanged())
         .append(" row groups, ").append(changes.rowsUnchanged()).append(" rows, not read), ")
         .append(changes.filesAdded().size()).append(" added (").append(changes.rowsToRead()).append(" rows to read), ")
         .append(changes.filesRemoved().size()).append(" removed");
+    if (changes.changeFeedUnavailable() != null) {
+      s.append("\n              not from the change data feed: ").append(changes.changeFeedUnavailable());
+    }
     if (changes.comparesById()) {
       s.append("\n              rewritten files: ").append(changes.baseRowsToCompare())
           .append(" rows of the base snapshot read to compare by id; changed and new ids are published,"

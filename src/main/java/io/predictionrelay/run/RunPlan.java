@@ -86,7 +86,7 @@ public final class RunPlan {
         options.getNumBuckets() > 0
             ? options.getNumBuckets()
             : GroupIntoBuckets.bucketsFor(found.changes() == null ? input.totalRows()
-                : found.changes().changes().rowsToRead(), rowsPerBucket);
+                : found.changes().changes().candidateRows(), rowsPerBucket);
     String fingerprint = RunIdentity.fingerprint(input, options, checked.grouping(), buckets, format);
     if (found.changes() != null) {
       fingerprint = RunIdentity.withChanges(fingerprint, found.changes().changes().token());
@@ -195,11 +195,11 @@ public final class RunPlan {
 
   /**
    * The rows the run reads: the input's, or an incremental run's added files' and, to compare, its
-   * base snapshot's rewritten files'.
+   * base snapshot's rewritten files', or the files of its change data feed.
    */
   public long rowsToRead() {
     return changes == null ? input.totalRows()
-        : changes.changes().rowsToRead() + changes.changes().baseRowsToCompare();
+        : changes.changes().rowsToRead() + changes.changes().rowsReadBesidesInput();
   }
 
   /** What an incremental run ({@code --changesSince}) starts from and reads; empty for a full run. */

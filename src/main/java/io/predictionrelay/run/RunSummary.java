@@ -1,5 +1,7 @@
 package io.predictionrelay.run;
 
+import io.predictionrelay.input.ChangeFeed;
+import io.predictionrelay.input.ChangeFeed.Source;
 import io.predictionrelay.input.SnapshotChanges;
 import io.predictionrelay.model.DeadLetter;
 import io.predictionrelay.model.RunMetrics;
@@ -84,8 +86,8 @@ public final class RunSummary {
     long expected = plan.input().totalRows();
     long skipped = resume == null ? 0 : resume.rowsSkipped();
     if (changes != null) {
-      // The base rows compared are read too; the unchanged files' rows are not.
-      expected += changes.changes().baseRowsToCompare();
+      // The base rows compared, or the change data feed's, are read too; the unchanged files' rows are not.
+      expected += changes.changes().rowsReadBesidesInput();
       skipped += changes.changes().rowsUnchanged();
     }
     return new RunSummary(expected, skipped, plan.topicPartitions(), RunCounts.committed(result), null, null, null,
@@ -110,6 +112,21 @@ public final class RunSummary {
   /** Rows of the base snapshot an incremental run read to compare by id: never published. */
   public long baseRowsCompared() {
     return counter(RunMetrics.BASE_ROWS_COMPARED);
+  }
+
+  /** Update pre-images an incremental run read from a Delta change data feed: left aside, never published. */
+  public long updatePreimages() {
+    return counts.splitFact(RunMetrics.UPDATE_PREIMAGES);
+  }
+
+  /** Rows of a change data feed that a later change of their id overrides: never published. */
+  public long changesSuperseded() {
+    return counter(RunMetrics.CHANGES_SUPERSEDED);
+  }
+
+  /** Delete rows of a change data feed that are their id's latest change: their ids are listed as deleted. */
+  public long changeDeletes() {
+    return counter(RunMetrics.CHANGE_DELETES);
   }
 
   /** Ids an incremental run found deleted since its base: listed under --reportDir, never published. */
@@ -287,6 +304,11 @@ public final class RunSummary {
       compared.put("idsNew", counter(RunMetrics.IDS_NEW));
       compared.put("idsChanged", counter(RunMetrics.IDS_CHANGED));
       compared.put("idsDeleted", idsDeleted());
+      if (changes.changes().changeFeed().isPresent()) {
+        compared.put("updatePreimages", updatePreimages());
+        compared.put("changesSuperseded", changesSuperseded());
+        compared.put("changeDeletes", changeDeletes());
+      }
       counts.put("changes", compared);
     }
     counts.put("reconciles", reconciles());
@@ -296,12 +318,13 @@ public final class RunSummary {
 
   /**
    * Rows in the footers = rows read (+ rows of splits skipped on resume), and rows read =
-   * predictions published + rows dead-lettered (+ predictions skipped on resume).
+   * predictions published + rows dead-lettered (+ predictions skipped on resume; + an incremental
+   * run's rows unchanged and base rows compared, or its change data feed's rows not published).
    */
   public boolean reconciles() {
     return rowsRead() + rowsSkipped == expectedRows
         && rowsRead() == predictions() + deadLettered() + predictionsSkipped() + predictionsUnchanged()
-            + baseRowsCompared();
+            + baseRowsCompared() + updatePreimages() + changesSuperseded() + changeDeletes();
   }
 
   @Override
@@ -315,8 +338,24 @@ public final class RunSummary {
       SnapshotChanges c = changes.changes();
       s.append(String.format("  changes since run %s (%s -> %s)%n", changes.baseRunId(), c.base().describe(),
           c.now().describe()));
-      s.append(String.format("  skipped as unchanged    %,d files, %,d row groups, %,d rows (the same files as then)%n",
-          c.filesUnchanged(), c.rowGroupsUnchanged(), c.rowsUnchanged()));
+      s.append(String.format("  changes found by        %s%s%n", c.method(), c.changeFeedUnavailable() == null ? ""
+          : " (not the change data feed: " + c.changeFeedUnavailable() + ")"));
+      if (c.changeFeed().isPresent()) {
+        ChangeFeed feed = c.changeFeed().get();
+        s.append(String.format("  not read                %,d files, %,d rows of the snapshot now; %,d data files of"
+                + " the commits (rewritten, told by change data files, or no data change: %,d commits)%n",
+            c.filesUnchanged(), c.rowsUnchanged(), feed.filesNotRead(), feed.commitsWithoutDataChange()));
+        s.append(String.format("  change data feed read   %,d commits: %,d change data files (%,d rows), %,d added"
+                + " files (%,d rows), %,d removed files (%,d rows)%n",
+            feed.commits(), feed.files(Source.CHANGE_DATA), feed.rows(Source.CHANGE_DATA), feed.files(Source.ADDED),
+            feed.rows(Source.ADDED), feed.files(Source.REMOVED), feed.rows(Source.REMOVED)));
+        s.append(String.format("  latest change per id    %,d update pre-images left aside, %,d rows superseded,"
+                + " %,d ids deleted (listed under --reportDir, not published)%n",
+            updatePreimages(), changesSuperseded(), idsDeleted()));
+      } else {
+        s.append(String.format("  skipped as unchanged    %,d files, %,d row groups, %,d rows (the same files as then)%n",
+            c.filesUnchanged(), c.rowGroupsUnchanged(), c.rowsUnchanged()));
+      }
       if (c.comparesById()) {
         s.append(String.format("  compared by id          %,d base rows of %,d rewritten files; %,d rows unchanged,"
                 + " %,d ids new, %,d changed, %,d deleted (listed under --reportDir, not published)%n",

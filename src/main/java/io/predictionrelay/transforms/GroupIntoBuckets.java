@@ -7,11 +7,8 @@ import io.predictionrelay.model.PredictionCoder;
 import io.predictionrelay.model.RunMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -22,8 +19,6 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
@@ -153,8 +148,7 @@ public final class GroupIntoBuckets extends PTransform<
     private final int buckets;
     private final int[] skippedBuckets;
     private final int maxBufferedRows;
-    private transient Map<Integer, List<Prediction>> blocks;
-    private transient int buffered;
+    private transient BucketBlocks<Prediction> blocks;
 
     PackBucketsFn(SplitReader reader, int buckets, int[] skippedBuckets, int maxBufferedRows) {
       super(reader);
@@ -165,8 +159,7 @@ public final class GroupIntoBuckets extends PTransform<
 
     @Override
     protected void startRows() {
-      blocks = new HashMap<>();
-      buffered = 0;
+      blocks = new BucketBlocks<>(maxBufferedRows);
     }
 
     @Override
@@ -179,12 +172,7 @@ public final class GroupIntoBuckets extends PTransform<
           skipped[0]++;
           return;
         }
-        blocks.computeIfAbsent(bucket, b -> new ArrayList<>()).add(prediction);
-        if (++buffered == maxBufferedRows) {
-          blocks.forEach((b, block) -> out.output(KV.of(b, block)));
-          blocks = new HashMap<>();
-          buffered = 0;
-        }
+        blocks.add(bucket, prediction, out);
       });
       if (skippedBuckets.length > 0) {
         // A fact of the split, as its rows read are: a re-run of the split does not count them again.
@@ -194,10 +182,7 @@ public final class GroupIntoBuckets extends PTransform<
 
     @Override
     protected void finishRows(FinishBundleContext context) {
-      // The rows all come from the global window (the input is bounded and never re-windowed).
-      blocks.forEach((b, block) ->
-          context.output(KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-      blocks = null;
+      blocks.finish(context);
     }
   }
 

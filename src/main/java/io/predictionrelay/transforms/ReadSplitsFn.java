@@ -4,6 +4,7 @@ import io.predictionrelay.input.InputSplit;
 import io.predictionrelay.input.SplitReader;
 import io.predictionrelay.model.Prediction;
 import java.io.IOException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.DoFn;
 
@@ -57,6 +58,14 @@ public abstract class ReadSplitsFn<OutputT> extends DoFn<InputSplit, OutputT> {
   /** Every live row of {@code split}, in file order; dead letters are set aside and counted. */
   protected final void readRows(InputSplit split, Consumer<Prediction> rows) throws IOException {
     reader.read(split, rows);
+  }
+
+  /**
+   * {@link #readRows}, each row with its {@code _change_type} where the split is a Delta change data
+   * file's (else null).
+   */
+  protected final void readChanges(InputSplit split, BiConsumer<Prediction, String> rows) throws IOException {
+    reader.readChanges(split, rows);
   }
 
   /** Once per DoFn instance, after the reader's set-up. */
