@@ -167,16 +167,51 @@ final class DeltaChangeFeed {
       return !cdc.isEmpty() || !added.isEmpty() || !removed.isEmpty();
     }
 
-    /** Adds the files its changes are read from, each kind in path order; returns the file actions not read. */
+    /**
+     * Adds the files its changes are read from, each kind in path order; returns the file actions
+     * not read. A file both removed and added again with another deletion vector (a DELETE, UPDATE
+     * or MERGE on a table with deletion vectors, when it writes no change data files) is read only
+     * at the rows whose state changed: those the new vector deletes and the old did not are deleted,
+     * those the old deleted and the new does not are inserted. Reading both whole would delete and
+     * insert again every row it keeps, the same outcome at the cost of the whole file twice (and
+     * every kept row published again); Delta's own change data reader does the same.
+     */
     int addTo(List<ChangeFile> files) {
       Comparator<TableFile> byPath = Comparator.comparing(TableFile::path);
       if (!cdc.isEmpty()) {
         cdc.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.CHANGE_DATA, f)));
         return withoutDataChange + added.size() + removed.size();
       }
-      added.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.ADDED, f)));
-      removed.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.REMOVED, f)));
-      return withoutDataChange;
+      Map<String, TableFile> removedByPath = new java.util.HashMap<>();
+      removed.forEach(f -> removedByPath.put(f.path(), f));
+      List<TableFile> inserted = new ArrayList<>();
+      List<TableFile> deleted = new ArrayList<>();
+      int notRead = withoutDataChange;
+      for (TableFile add : added) {
+        TableFile remove = removedByPath.remove(add.path());
+        if (remove == null) {
+          inserted.add(add);
+          continue;
+        }
+        long[] newlyDeleted = minus(add.deleted(), remove.deleted());
+        long[] restored = minus(remove.deleted(), add.deleted());
+        if (newlyDeleted.length > 0) {
+          deleted.add(remove.selecting(newlyDeleted));
+        }
+        if (restored.length > 0) {
+          inserted.add(add.selecting(restored));
+        }
+        notRead += (newlyDeleted.length > 0 ? 0 : 1) + (restored.length > 0 ? 0 : 1);
+      }
+      deleted.addAll(removedByPath.values());
+      inserted.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.ADDED, f)));
+      deleted.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.REMOVED, f)));
+      return notRead;
+    }
+
+    /** The positions in {@code a} and not in {@code b}, both ascending. */
+    private static long[] minus(long[] a, long[] b) {
+      return java.util.Arrays.stream(a).filter(p -> java.util.Arrays.binarySearch(b, p) < 0).toArray();
     }
   }
 }

@@ -14,14 +14,25 @@ final class FoundFiles {
   /**
    * A data file, its size, its partition values (raw text; null for Hive's default partition), its
    * row count as the table's metadata gives it (-1: the footer is all there is), and the positions
-   * of its rows that the snapshot deletes (Delta deletion vectors, Iceberg delete files), ascending.
+   * of its rows that the snapshot deletes (Delta deletion vectors, Iceberg delete files), ascending;
+   * or, where only some rows are read ({@code selected}, not null), the positions of those rows.
    */
   record TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis,
-      long[] deleted) {
+      long[] deleted, long[] selected) {
     static final long[] NONE = new long[0];
 
     TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis) {
       this(path, size, partitionValues, metadataRows, modifiedMillis, NONE);
+    }
+
+    TableFile(String path, long size, List<String> partitionValues, long metadataRows, long modifiedMillis,
+        long[] deleted) {
+      this(path, size, partitionValues, metadataRows, modifiedMillis, deleted, null);
+    }
+
+    /** This file with only the rows at {@code positions} (ascending) read: none deleted, the others left out. */
+    TableFile selecting(long[] positions) {
+      return new TableFile(path, size, partitionValues, metadataRows, modifiedMillis, NONE, positions);
     }
   }
 

@@ -20,21 +20,29 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  */
 public record InputSplit(
     int index, String file, long fileSize, long start, long end, long firstRow, long rows,
-    List<String> partitionValues, FileColumns columns, long[] deleted)
+    List<String> partitionValues, FileColumns columns, long[] deleted, long[] selected)
     implements java.io.Serializable {
 
   /**
    * @param partitionValues the file's Hive partition values, in the input's column order (null: default partition)
    * @param columns where the file holds each published column
    * @param deleted the positions in the file of this split's rows that the table deletes, ascending
+   * @param selected null, or the positions in the file of the only rows of this split to read,
+   *     ascending (the rows a Delta commit deleted from a file by a deletion vector); {@code deleted} is then empty
    */
   public InputSplit {
     partitionValues = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(partitionValues));
   }
 
-  /** The rows of this split the table has, not deleted. */
+  /** A split of every row but those the table deletes. */
+  public InputSplit(int index, String file, long fileSize, long start, long end, long firstRow, long rows,
+      List<String> partitionValues, FileColumns columns, long[] deleted) {
+    this(index, file, fileSize, start, end, firstRow, rows, partitionValues, columns, deleted, null);
+  }
+
+  /** The rows of this split that are read: those the table has, not deleted, or the selected ones. */
   public long liveRows() {
-    return rows - deleted.length;
+    return selected != null ? selected.length : rows - deleted.length;
   }
 
   @Override
@@ -65,12 +73,30 @@ public record InputSplit(
       LONG.encode(split.rows, out);
       VALUES.encode(split.partitionValues, out);
       FileColumns.Coder.of().encode(split.columns, out);
-      INT.encode(split.deleted.length, out);
-      long previous = split.firstRow;
-      for (long position : split.deleted) {
+      encodePositions(split.deleted, split.firstRow, out);
+      INT.encode(split.selected == null ? 0 : 1, out);
+      if (split.selected != null) {
+        encodePositions(split.selected, split.firstRow, out);
+      }
+    }
+
+    private static void encodePositions(long[] positions, long firstRow, OutputStream out) throws IOException {
+      INT.encode(positions.length, out);
+      long previous = firstRow;
+      for (long position : positions) {
         LONG.encode(position - previous, out); // ascending: small gaps
         previous = position;
       }
+    }
+
+    private static long[] decodePositions(long firstRow, InputStream in) throws IOException {
+      long[] positions = new long[INT.decode(in)];
+      long previous = firstRow;
+      for (int i = 0; i < positions.length; i++) {
+        positions[i] = previous + LONG.decode(in);
+        previous = positions[i];
+      }
+      return positions;
     }
 
     @Override
@@ -84,13 +110,9 @@ public record InputSplit(
       long rows = LONG.decode(in);
       List<String> values = VALUES.decode(in);
       FileColumns columns = FileColumns.Coder.of().decode(in);
-      long[] deleted = new long[INT.decode(in)];
-      long previous = firstRow;
-      for (int i = 0; i < deleted.length; i++) {
-        deleted[i] = previous + LONG.decode(in);
-        previous = deleted[i];
-      }
-      return new InputSplit(index, file, fileSize, start, end, firstRow, rows, values, columns, deleted);
+      long[] deleted = decodePositions(firstRow, in);
+      long[] selected = INT.decode(in) == 0 ? null : decodePositions(firstRow, in);
+      return new InputSplit(index, file, fileSize, start, end, firstRow, rows, values, columns, deleted, selected);
     }
 
     @Override

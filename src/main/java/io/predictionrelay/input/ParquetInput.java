@@ -161,28 +161,33 @@ public final class ParquetInput implements Serializable {
 
   /**
    * Adds a file's splits, one per row group numbered from {@code firstIndex}, each with the
-   * positions of its rows the table deletes; returns the file's row count.
+   * positions of its rows the table deletes; where the file has selected rows, one per row group
+   * holding any, each with the positions of its selected rows. Returns the file's row count.
    */
   private static long addSplits(TableFile file, ParquetMetadata footer, FileColumns read, int firstIndex,
       List<InputSplit> splits) {
-    long[] deleted = file.deleted();
+    boolean selecting = file.selected() != null;
+    long[] positions = selecting ? file.selected() : file.deleted();
     long firstRow = 0;
-    int nextDeleted = 0;
+    int next = 0;
     int index = firstIndex;
     for (BlockMetaData block : footer.getBlocks()) {
       long start = block.getStartingPos();
-      int from = nextDeleted;
-      while (nextDeleted < deleted.length && deleted[nextDeleted] < firstRow + block.getRowCount()) {
-        nextDeleted++;
+      int from = next;
+      while (next < positions.length && positions[next] < firstRow + block.getRowCount()) {
+        next++;
       }
-      splits.add(new InputSplit(index++, file.path(), file.size(), start,
-          start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
-          file.partitionValues(), read, java.util.Arrays.copyOfRange(deleted, from, nextDeleted)));
+      long[] these = java.util.Arrays.copyOfRange(positions, from, next);
+      if (!selecting || these.length > 0) { // a row group with no selected row is not read
+        splits.add(new InputSplit(index++, file.path(), file.size(), start,
+            start + Math.max(1, block.getCompressedSize()), firstRow, block.getRowCount(),
+            file.partitionValues(), read, selecting ? TableFile.NONE : these, selecting ? these : null));
+      }
       firstRow += block.getRowCount();
     }
-    if (nextDeleted < deleted.length) {
-      throw new LaunchException(file.path() + ": the table deletes row " + deleted[nextDeleted]
-          + ", beyond its " + firstRow + " rows (the file was changed)");
+    if (next < positions.length) {
+      throw new LaunchException(file.path() + ": the table " + (selecting ? "changes" : "deletes") + " row "
+          + positions[next] + ", beyond its " + firstRow + " rows (the file was changed)");
     }
     return firstRow;
   }

@@ -82,11 +82,19 @@ public final class SplitReader implements Serializable {
     long rows = 0;
     long[] deleted = split.deleted();
     int nextDeleted = 0;
+    long[] selected = split.selected();
+    int nextSelected = 0;
     try (ParquetReader<GenericRecord> reader = open(split)) {
       for (GenericRecord record; (record = reader.read()) != null; rows++) {
         if (nextDeleted < deleted.length && deleted[nextDeleted] == split.firstRow() + rows) {
           nextDeleted++; // deleted by the table: not one of its rows
           continue;
+        }
+        if (selected != null) {
+          if (nextSelected == selected.length || selected[nextSelected] != split.firstRow() + rows) {
+            continue; // not one of the rows read
+          }
+          nextSelected++;
         }
         current[0] = record;
         converter.convert(record, split.columns(), split.partitionValues(), receiver);
