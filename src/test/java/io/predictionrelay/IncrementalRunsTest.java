@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.input.ChangeFeed;
+import io.predictionrelay.input.SnapshotChanges;
 import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.options.PublishOptions;
 import io.predictionrelay.run.ChangesSince;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -32,6 +35,7 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.types.Types;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +50,23 @@ class IncrementalRunsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
+
+  /** One Spark session for every Delta table of the class: starting one takes seconds. */
+  private static SparkSession spark;
+
+  private static SparkSession spark() {
+    if (spark == null) {
+      spark = DeltaTables.session("IncrementalRunsTest");
+    }
+    return spark;
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
 
   /** One run to the files sink: its messages by key, its predictions by id, the ids it lists as deleted. */
   record Run(RunPlan plan, RunSummary summary, Map<String, String> messages, Map<String, JsonNode> predictions,
@@ -188,38 +209,98 @@ class IncrementalRunsTest {
 
   @Test
   void deltaTablesWithAndWithoutDeletionVectors() throws IOException {
-    SparkSession spark = DeltaTables.session("IncrementalRunsTest");
-    try {
-      for (String dv : List.of("false", "true")) {
-        String table = dir.resolve("delta-dv-" + dv).toString();
-        Path reports = dir.resolve("reports-" + dv);
-        spark.sql("CREATE TABLE delta.`" + table + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE) USING delta"
-            + " TBLPROPERTIES ('delta.enableDeletionVectors' = '" + dv + "')");
-        spark.range(0, 300).selectExpr("concat('id', id) AS id_client", "(id % 100) / 100.0D AS class_0",
-            "1 - (id % 100) / 100.0D AS class_1").repartition(3).write().format("delta").mode("append").save(table);
-        Run full = run(reports, table);
-        assertEquals(300, full.predictions().size());
+    SparkSession spark = spark();
+    for (String dv : List.of("false", "true")) {
+      String table = dir.resolve("delta-dv-" + dv).toString();
+      Path reports = dir.resolve("reports-" + dv);
+      spark.sql("CREATE TABLE delta.`" + table + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE) USING delta"
+          + " TBLPROPERTIES ('delta.enableDeletionVectors' = '" + dv + "')");
+      spark.range(0, 300).selectExpr("concat('id', id) AS id_client", "(id % 100) / 100.0D AS class_0",
+          "1 - (id % 100) / 100.0D AS class_1").repartition(3).write().format("delta").mode("append").save(table);
+      Run full = run(reports, table);
+      assertEquals(300, full.predictions().size());
 
-        spark.range(300, 310).selectExpr("concat('id', id) AS id_client", "0.1D AS class_0", "0.9D AS class_1")
-            .write().format("delta").mode("append").save(table); // pure append
-        Run appended = run(reports, table, "--changesSince=last");
-        assertEquals(10, appended.predictions().size());
-        assertEquals(false, appended.plan().changes().orElseThrow().changes().comparesById());
-        assertEquals(300, appended.summary().rowsSkipped());
+      spark.range(300, 310).selectExpr("concat('id', id) AS id_client", "0.1D AS class_0", "0.9D AS class_1")
+          .write().format("delta").mode("append").save(table); // pure append
+      Run appended = run(reports, table, "--changesSince=last");
+      assertEquals(10, appended.predictions().size());
+      assertEquals(false, appended.plan().changes().orElseThrow().changes().comparesById());
+      assertEquals(300, appended.summary().rowsSkipped());
 
-        spark.sql("UPDATE delta.`" + table + "` SET class_0 = 0.5, class_1 = 0.5 WHERE id_client LIKE 'id1%'");
-        spark.sql("DELETE FROM delta.`" + table + "` WHERE id_client LIKE 'id2%'");
-        spark.sql("INSERT INTO delta.`" + table + "` VALUES ('new1', 0.3, 0.7), ('new2', 0.4, 0.6)");
-        Run changes = run(reports, table, "--changesSince=last");
-        Run fullAfter = run(dir.resolve("other-" + dv), table);
-        Run fullAppended = run(dir.resolve("other-appended-" + dv), table, "--tableVersion=2");
-        assertIncremental(fullAppended, changes, fullAfter, full, appended, changes);
-        assertTrue(changes.plan().changes().orElseThrow().changes().comparesById());
-        assertEquals(gone(fullAppended, fullAfter).size(), changes.summary().idsDeleted());
-        assertEquals(111, changes.deleted().size()); // id2, id20..id29, id200..id299
-      }
-    } finally {
-      spark.stop();
+      spark.sql("UPDATE delta.`" + table + "` SET class_0 = 0.5, class_1 = 0.5 WHERE id_client LIKE 'id1%'");
+      spark.sql("DELETE FROM delta.`" + table + "` WHERE id_client LIKE 'id2%'");
+      spark.sql("INSERT INTO delta.`" + table + "` VALUES ('new1', 0.3, 0.7), ('new2', 0.4, 0.6)");
+      Run changes = run(reports, table, "--changesSince=last");
+      Run fullAfter = run(dir.resolve("other-" + dv), table);
+      Run fullAppended = run(dir.resolve("other-appended-" + dv), table, "--tableVersion=2");
+      assertIncremental(fullAppended, changes, fullAfter, full, appended, changes);
+      SnapshotChanges found = changes.plan().changes().orElseThrow().changes();
+      assertTrue(found.comparesById());
+      assertEquals("the change data feed (delta.enableChangeDataFeed) is off at version 3",
+          found.changeFeedUnavailable());
+      assertTrue(changes.summary().toString().contains("changes found by        files compared by id (not the change"
+          + " data feed: the change data feed (delta.enableChangeDataFeed) is off at version 3)"),
+          changes.summary().toString());
+      assertEquals(gone(fullAppended, fullAfter).size(), changes.summary().idsDeleted());
+      assertEquals(111, changes.deleted().size()); // id2, id20..id29, id200..id299
+    }
+  }
+
+  /**
+   * With Delta's change data feed on, an incremental run reads the commits' change data files (and
+   * the files of commits without), never the files of the snapshot nor those the commits rewrote:
+   * an UPDATE and a DELETE of 10 ids each spread over every file, an INSERT, a MERGE that updates
+   * one id and inserts another, and an OPTIMIZE that rewrites everything, read as their 35 change
+   * rows. With deletion vectors, the DELETE writes no change data files: its files are read at the
+   * 10 rows its vectors newly delete only.
+   */
+  @Test
+  void deltaChangeDataFeedIsReadInsteadOfTheRewrittenFiles() throws IOException {
+    SparkSession spark = spark();
+    for (String dv : List.of("false", "true")) {
+      String table = dir.resolve("cdf-dv-" + dv).toString();
+      Path reports = dir.resolve("cdf-reports-" + dv);
+      spark.sql("CREATE TABLE delta.`" + table + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE) USING delta"
+          + " TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = '" + dv + "')");
+      spark.range(0, 300).selectExpr("concat('id', id) AS id_client", "(id % 100) / 100.0D AS class_0",
+          "1 - (id % 100) / 100.0D AS class_1").repartition(3).write().format("delta").mode("append").save(table);
+      Run full = run(reports, table);
+
+      String delta = "delta.`" + table + "`";
+      spark.sql("UPDATE " + delta + " SET class_0 = 0.5, class_1 = 0.5 WHERE id_client LIKE 'id1_'");
+      spark.sql("DELETE FROM " + delta + " WHERE id_client LIKE 'id2_'");
+      spark.sql("INSERT INTO " + delta + " VALUES ('new1', 0.3, 0.7), ('new2', 0.4, 0.6)");
+      spark.sql("MERGE INTO " + delta + " t USING (SELECT 'id5' AS id_client, 0.11D AS class_0, 0.89D AS class_1"
+          + " UNION ALL SELECT 'new3', 0.2D, 0.8D) s ON t.id_client = s.id_client"
+          + " WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
+      spark.sql("OPTIMIZE " + delta);
+      Run changes = run(reports, table, "--changesSince=last");
+      Run fullAfter = run(dir.resolve("cdf-other-" + dv), table);
+
+      assertIncremental(full, changes, fullAfter, full, changes);
+      Set<String> updatedOrInserted = new TreeSet<>(Set.of("id5", "new1", "new2", "new3"));
+      IntStream.range(10, 20).forEach(i -> updatedOrInserted.add("id" + i));
+      assertEquals(updatedOrInserted, changes.predictions().keySet(), "dv " + dv);
+      assertEquals(IntStream.range(20, 30).mapToObj(i -> "id" + i).collect(Collectors.toCollection(TreeSet::new)),
+          changes.deleted(), "dv " + dv);
+
+      SnapshotChanges found = changes.plan().changes().orElseThrow().changes();
+      ChangeFeed feed = found.changeFeed().orElseThrow();
+      assertEquals("change data feed", found.method());
+      assertEquals(5, feed.commits());
+      assertEquals(1, feed.commitsWithoutDataChange()); // the OPTIMIZE
+      // 10 update pre- and post-images, 10 deletes, 2 inserts, the MERGE's pre- and post-image and insert:
+      // the rows Delta's own change data reader returns; the table has 292.
+      assertEquals(35, feed.rows(), "dv " + dv);
+      assertEquals(35, changes.summary().rowsRead(), "dv " + dv);
+      assertEquals(11, changes.summary().updatePreimages());
+      assertEquals(10, changes.summary().changeDeletes());
+      assertEquals(1, feed.files(ChangeFeed.Source.ADDED)); // the INSERT's file
+      assertEquals(2, feed.rows(ChangeFeed.Source.ADDED));
+      assertEquals(dv.equals("true") ? 10 : 0, feed.rows(ChangeFeed.Source.REMOVED), "dv " + dv);
+      assertEquals(fullAfter.plan().input().totalRows(), found.rowsUnchanged(), "no row of the snapshot now is read");
+      assertTrue(changes.summary().toString().contains("changes found by        change data feed\n"),
+          changes.summary().toString());
     }
   }
 
