@@ -301,6 +301,10 @@ class IncrementalRunsTest {
       assertEquals(fullAfter.plan().input().totalRows(), found.rowsUnchanged(), "no row of the snapshot now is read");
       assertTrue(changes.summary().toString().contains("changes found by        change data feed\n"),
           changes.summary().toString());
+      if (dv.equals("true")) {
+        Run again = run(reports, table, "--changesSince=" + full.runId());
+        assertEquals(changes.messages(), again.messages(), "the same changes: the same messages under the same keys");
+      }
     }
   }
 

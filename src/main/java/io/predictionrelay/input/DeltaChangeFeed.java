@@ -114,7 +114,12 @@ final class DeltaChangeFeed {
       if (!commit.metadata.getSchemaString().equals(schemaAtBase)) {
         return Commits.unavailable("the table's schema changed at version " + commit.version);
       }
-      notRead += commit.addTo(files);
+      try {
+        notRead += commit.addTo(files);
+      } catch (RuntimeException e) {
+        return Commits.unavailable("the deletion vectors of version " + commit.version + " cannot be read: "
+            + FoundFiles.firstLine(e));
+      }
       withoutDataChange += commit.changesData() ? 0 : 1;
     }
     return new Commits(files, withoutDataChange, notRead, null);
@@ -126,8 +131,8 @@ final class DeltaChangeFeed {
     /** The table's metadata in effect after this commit. */
     Metadata metadata;
     final List<TableFile> cdc = new ArrayList<>();
-    final List<TableFile> added = new ArrayList<>();
-    final List<TableFile> removed = new ArrayList<>();
+    final List<FileAction> added = new ArrayList<>();
+    final List<FileAction> removed = new ArrayList<>();
     int withoutDataChange;
 
     Commit(long version, Metadata metadata) {
@@ -152,14 +157,15 @@ final class DeltaChangeFeed {
       for (String column : partitionColumns) {
         partitionValues.add(byPhysicalName.get(schema.physicalName(column)));
       }
-      long[] deleted = TableFile.NONE;
-      int dvAt = fields.indexOf("deletionVector");
-      if (dvAt >= 0 && !actions.getChild(dvAt).isNullAt(row)) {
-        DeletionVectorDescriptor dv = DeletionVectorDescriptor.fromColumnVector(actions.getChild(dvAt), row);
-        deleted = DeletionVectorUtils.loadNewDvAndBitmap(engine, tablePath, dv)._2.toArray();
+      TableFile file = new TableFile(path, size, partitionValues, -1, 0);
+      if (action == DeltaAction.CDC) {
+        cdc.add(file);
+        return;
       }
-      TableFile file = new TableFile(path, size, partitionValues, -1, 0, deleted);
-      (action == DeltaAction.CDC ? cdc : action == DeltaAction.ADD ? added : removed).add(file);
+      int dvAt = fields.indexOf("deletionVector");
+      DeletionVectorDescriptor dv = actions.getChild(dvAt).isNullAt(row) ? null
+          : DeletionVectorDescriptor.fromColumnVector(actions.getChild(dvAt), row);
+      (action == DeltaAction.ADD ? added : removed).add(new FileAction(file, dv, engine, tablePath));
     }
 
     /** Whether any of its files changes data. */
@@ -183,11 +189,12 @@ final class DeltaChangeFeed {
         return withoutDataChange + added.size() + removed.size();
       }
       Map<String, TableFile> removedByPath = new java.util.HashMap<>();
-      removed.forEach(f -> removedByPath.put(f.path(), f));
+      removed.forEach(f -> removedByPath.put(f.file.path(), f.withDeletes()));
       List<TableFile> inserted = new ArrayList<>();
       List<TableFile> deleted = new ArrayList<>();
       int notRead = withoutDataChange;
-      for (TableFile add : added) {
+      for (FileAction action : added) {
+        TableFile add = action.withDeletes();
         TableFile remove = removedByPath.remove(add.path());
         if (remove == null) {
           inserted.add(add);
@@ -207,6 +214,17 @@ final class DeltaChangeFeed {
       inserted.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.ADDED, f)));
       deleted.stream().sorted(byPath).forEach(f -> files.add(new ChangeFile(version, Source.REMOVED, f)));
       return notRead;
+    }
+
+    /** An add or remove action's file and its deletion vector, read only when the file is (commits without change data files). */
+    private record FileAction(TableFile file, DeletionVectorDescriptor dv, Engine engine, String tablePath) {
+      TableFile withDeletes() {
+        if (dv == null) {
+          return file;
+        }
+        long[] deleted = DeletionVectorUtils.loadNewDvAndBitmap(engine, tablePath, dv)._2.toArray();
+        return new TableFile(file.path(), file.size(), file.partitionValues(), -1, 0, deleted);
+      }
     }
 
     /** The positions in {@code a} and not in {@code b}, both ascending. */

@@ -293,12 +293,14 @@ public final class SnapshotChanges {
   }
 
   /**
-   * Names these changes: a digest of the base and the snapshot now. The run's fingerprint holds it,
-   * and its message keys the fingerprint, so that the same incremental run sends the same keys, and
-   * another one other keys.
+   * Names these changes: a digest of the base and the snapshot now, and whether they were read from
+   * the change data feed (the two ways may publish other rows: an id changed and changed back is
+   * published by the feed only). The run's fingerprint holds it, and its message keys the
+   * fingerprint, so that the same incremental run sends the same keys, and another one other keys.
    */
   public String token() {
-    return Published.sha256(base.digest() + " " + now.digest()).substring(0, 12);
+    return Published.sha256(base.digest() + " " + now.digest() + (changeFeed == null ? "" : " change data feed"))
+        .substring(0, 12);
   }
 
   /** The counts, as the report and the completed record carry them. */
