@@ -252,30 +252,41 @@ class IncrementalRunsTest {
    * an UPDATE and a DELETE of 10 ids each spread over every file, an INSERT, a MERGE that updates
    * one id and inserts another, and an OPTIMIZE that rewrites everything, read as their 35 change
    * rows. With deletion vectors, the DELETE writes no change data files: its files are read at the
-   * 10 rows its vectors newly delete only.
+   * 10 rows its vectors newly delete only; that table also maps its columns by name and is
+   * partitioned, its partition column published: change data files are read as data files are.
    */
   @Test
   void deltaChangeDataFeedIsReadInsteadOfTheRewrittenFiles() throws IOException {
     SparkSession spark = spark();
     for (String dv : List.of("false", "true")) {
+      boolean mapped = dv.equals("true");
       String table = dir.resolve("cdf-dv-" + dv).toString();
       Path reports = dir.resolve("cdf-reports-" + dv);
-      spark.sql("CREATE TABLE delta.`" + table + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE) USING delta"
-          + " TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = '" + dv + "')");
+      String extra = mapped ? "--extraColumns=part" : "--extraColumns=";
+      String part = mapped ? ", 'p0'" : "";
+      spark.sql("CREATE TABLE delta.`" + table + "` (id_client STRING, class_0 DOUBLE, class_1 DOUBLE"
+          + (mapped ? ", part STRING) USING delta PARTITIONED BY (part)" : ") USING delta")
+          + " TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = '" + dv + "'"
+          + (mapped ? ", 'delta.columnMapping.mode' = 'name')" : ")"));
       spark.range(0, 300).selectExpr("concat('id', id) AS id_client", "(id % 100) / 100.0D AS class_0",
-          "1 - (id % 100) / 100.0D AS class_1").repartition(3).write().format("delta").mode("append").save(table);
-      Run full = run(reports, table);
+          "1 - (id % 100) / 100.0D AS class_1", "concat('p', id % 2) AS part").selectExpr(mapped
+              ? new String[] {"*"} : new String[] {"id_client", "class_0", "class_1"})
+          .repartition(3).write().format("delta").mode("append").save(table);
+      Run full = run(reports, table, extra);
 
       String delta = "delta.`" + table + "`";
       spark.sql("UPDATE " + delta + " SET class_0 = 0.5, class_1 = 0.5 WHERE id_client LIKE 'id1_'");
       spark.sql("DELETE FROM " + delta + " WHERE id_client LIKE 'id2_'");
-      spark.sql("INSERT INTO " + delta + " VALUES ('new1', 0.3, 0.7), ('new2', 0.4, 0.6)");
+      spark.sql("INSERT INTO " + delta + " VALUES ('new1', 0.3, 0.7" + part + "), ('new2', 0.4, 0.6" + part + ")");
       spark.sql("MERGE INTO " + delta + " t USING (SELECT 'id5' AS id_client, 0.11D AS class_0, 0.89D AS class_1"
-          + " UNION ALL SELECT 'new3', 0.2D, 0.8D) s ON t.id_client = s.id_client"
-          + " WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
+          + (mapped ? ", 'p1' AS part" : "") + " UNION ALL SELECT 'new3', 0.2D, 0.8D" + part + ") s"
+          + " ON t.id_client = s.id_client WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
       spark.sql("OPTIMIZE " + delta);
-      Run changes = run(reports, table, "--changesSince=last");
-      Run fullAfter = run(dir.resolve("cdf-other-" + dv), table);
+      Run changes = run(reports, table, extra, "--changesSince=last");
+      Run fullAfter = run(dir.resolve("cdf-other-" + dv), table, extra);
+      if (mapped) {
+        assertEquals("\"p1\"", fullAfter.predictions().get("id5").get("part").toString());
+      }
 
       assertIncremental(full, changes, fullAfter, full, changes);
       Set<String> updatedOrInserted = new TreeSet<>(Set.of("id5", "new1", "new2", "new3"));
@@ -302,7 +313,7 @@ class IncrementalRunsTest {
       assertTrue(changes.summary().toString().contains("changes found by        change data feed\n"),
           changes.summary().toString());
       if (dv.equals("true")) {
-        Run again = run(reports, table, "--changesSince=" + full.runId());
+        Run again = run(reports, table, extra, "--changesSince=" + full.runId());
         assertEquals(changes.messages(), again.messages(), "the same changes: the same messages under the same keys");
       }
     }
