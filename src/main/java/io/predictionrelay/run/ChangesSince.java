@@ -165,7 +165,7 @@ public record ChangesSince(String baseRunId, SnapshotChanges changes) {
       ChangeFeed feed = changes.changeFeed().get();
       return s.append("changes:      since run ").append(baseRunId).append(" (").append(changes.base().describe())
           .append(" -> ").append(changes.now().describe()).append("), from the change data feed: ")
-          .append(feed.commits()).append(" commits, ").append(feed.splits().size()).append(" row groups of ")
+          .append(feed.commits()).append(" commits, ").append(feed.splits().size()).append(" row groups to read in ")
           .append(feed.files(Source.CHANGE_DATA)).append(" change data files, ").append(feed.files(Source.ADDED))
           .append(" added and ").append(feed.files(Source.REMOVED)).append(" removed files (").append(feed.rows())
           .append(" rows to read); the ").append(changes.filesUnchanged())
