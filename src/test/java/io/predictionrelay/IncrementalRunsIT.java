@@ -3,10 +3,12 @@ package io.predictionrelay;
 import static io.predictionrelay.testing.Runs.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.predictionrelay.options.LaunchException;
 import io.predictionrelay.run.ChangesSince;
 import io.predictionrelay.run.RunPlan;
 import io.predictionrelay.run.RunSummary;
@@ -14,6 +16,8 @@ import io.predictionrelay.testing.FilesSinkRun;
 import io.predictionrelay.testing.IcebergTables;
 import io.predictionrelay.testing.KafkaBrokerExtension;
 import io.predictionrelay.testing.Runs;
+import io.predictionrelay.testing.VerifyTopicBuilder;
+import io.predictionrelay.verify.VerifyReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,6 +80,7 @@ class IncrementalRunsIT {
     DataFile first = IcebergTables.append(table, rows(0, 300, 0));
     DataFile second = IcebergTables.append(table, rows(300, 400, 0));
     String fullRun = publish(location.toString()).identity().runId();
+    long fullSnapshot = table.currentSnapshot().snapshotId();
 
     table.refresh();
     IcebergTables.deletePositions(table, first, 5, 6, 7); // id5, id6, id7 deleted
@@ -116,6 +121,22 @@ class IncrementalRunsIT {
     IntStream.range(300, 350).forEach(i -> expected.add("id" + i)); // changed by the overwrite
     IntStream.range(1000, 1020).forEach(i -> expected.add("id" + i)); // appended
     assertEquals(expected, published.keySet(), "only new and changed ids are published");
+
+    // The verifier finds the run's base in its run record and works the changes out on its own.
+    VerifyReport verified = VerifyTopicBuilder.of(location.toString(), KAFKA.bootstrapServers(), TOPIC)
+        .runId(changesRun)
+        .deletedIds(dir.resolve("reports").resolve(ChangesSince.DELETED_IDS_DIR + changesRun).toString())
+        .build().verify();
+    assertTrue(verified.ok(), verified.toString());
+    assertEquals("changes since run " + fullRun, verified.changes().substring(0, verified.changes().indexOf(" (")));
+    assertEquals(expected.size(), verified.expected());
+    assertEquals(expected.size(), verified.received());
+    assertEquals(gone.size(), verified.expectedDeletedIds());
+    assertEquals(gone.size(), verified.listedDeletedIds());
+    assertEquals(300 - 3, verified.unchanged(), "id0..id299 but the three deleted");
+    LaunchException otherSnapshot = assertThrows(LaunchException.class, () -> VerifyTopicBuilder.of(
+        location.toString(), KAFKA.bootstrapServers(), TOPIC).runId(changesRun).tableVersion(fullSnapshot).build().verify());
+    assertTrue(otherSnapshot.getMessage().contains("give --input with the run's --tableVersion"), otherSnapshot.getMessage());
 
     List<JsonNode> records = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> record : KAFKA.records(TOPIC + ".runs")) {

@@ -37,6 +37,20 @@ public interface VerifyOptions extends MessageOptions, TableOptions, KafkaClient
 
   void setRunId(String value);
 
+  @Description("The runs topic of the run (--runId), as given to the publisher; default <topic>.runs. When its"
+      + " records say the run published the changes since another run (--changesSince), the verifier"
+      + " expects exactly the rows new or changed since that run's snapshot.")
+  String getRunsTopic();
+
+  void setRunsTopic(String value);
+
+  @Description("For an incremental run: the directory of the ids it found deleted (the publisher's"
+      + " <reportDir>/deleted-ids-<runId>); the verifier checks they are exactly the ids gone since the"
+      + " base. Default: not checked, only counted.")
+  String getDeletedIds();
+
+  void setDeletedIds(String value);
+
   @Description("Print progress while reading the input and the topic.")
   @Default.Boolean(false)
   boolean getProgress();

@@ -25,6 +25,14 @@ public final class VerifyReport {
   private final long overCountCap;
   private final long overByteCap;
   private final long headerMismatches;
+  private final String changes;
+  private final long unchanged;
+  private final long republishedUnchanged;
+  private final long expectedDeletedIds;
+  private final long listedDeletedIds;
+  private final boolean deletedIdsChecked;
+  private final long deletedButLive;
+  private final long deletedNotListed;
   private final List<String> missingSample;
   private final List<String> duplicateSample;
   private final List<String> problemSample;
@@ -45,6 +53,14 @@ public final class VerifyReport {
     this.overCountCap = tally.overCountCap;
     this.overByteCap = tally.overByteCap;
     this.headerMismatches = tally.headerMismatches;
+    this.changes = tally.changes;
+    this.unchanged = tally.unchanged;
+    this.republishedUnchanged = tally.republishedUnchanged;
+    this.expectedDeletedIds = tally.expectedDeletedIds;
+    this.listedDeletedIds = tally.listedDeletedIds;
+    this.deletedIdsChecked = tally.deletedIdsChecked;
+    this.deletedButLive = tally.deletedButLive;
+    this.deletedNotListed = tally.deletedNotListed;
     this.missingSample = List.copyOf(tally.missingSample);
     this.duplicateSample = List.copyOf(tally.duplicateSample);
     this.problemSample = List.copyOf(tally.problemSample);
@@ -112,6 +128,44 @@ public final class VerifyReport {
     return headerMismatches;
   }
 
+  /** For an incremental run, what it published the changes since; null for a full run. */
+  public String changes() {
+    return changes;
+  }
+
+  /** For an incremental run: input rows the base snapshot held the same, not expected. */
+  public long unchanged() {
+    return unchanged;
+  }
+
+  /**
+   * For an incremental run: received rows the base held the same. Not a failure: a table's own
+   * change feed reports a row updated to the value it had as changed, and the consumer's state is right.
+   */
+  public long republishedUnchanged() {
+    return republishedUnchanged;
+  }
+
+  /** For an incremental run: ids of the base snapshot the input no longer has. */
+  public long expectedDeletedIds() {
+    return expectedDeletedIds;
+  }
+
+  /** For an incremental run, with {@code --deletedIds}: the ids the run listed as deleted. */
+  public long listedDeletedIds() {
+    return listedDeletedIds;
+  }
+
+  /** Ids listed as deleted that the input still has: a consumer applying the list loses them. */
+  public long deletedButLive() {
+    return deletedButLive;
+  }
+
+  /** Ids gone since the base that the run did not list as deleted: a consumer keeps them. */
+  public long deletedNotListed() {
+    return deletedNotListed;
+  }
+
   /** Up to ten ids of missing predictions. */
   public List<String> missingSample() {
     return missingSample;
@@ -129,13 +183,21 @@ public final class VerifyReport {
 
   public boolean ok() {
     return missing == 0 && unexpected == 0 && mismatched == 0 && invalidMessages == 0
-        && overCountCap == 0 && overByteCap == 0 && headerMismatches == 0 && conflictingKeys == 0;
+        && overCountCap == 0 && overByteCap == 0 && headerMismatches == 0 && conflictingKeys == 0
+        && deletedButLive == 0 && deletedNotListed == 0;
   }
 
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("verification\n");
+    if (changes != null) {
+      s.append("  run                      ").append(changes).append('\n');
+    }
     s.append(String.format("  input rows               %,d (%,d expected as dead letters)%n", inputRows, expectedDeadLetters));
+    if (changes != null) {
+      s.append(String.format("  unchanged since the base %,d (not expected; %,d published again)%n", unchanged,
+          republishedUnchanged));
+    }
     s.append(String.format("  predictions expected     %,d%n", expected));
     s.append(String.format("  messages consumed        %,d%n", messages));
     s.append(String.format("  predictions received     %,d%n", received));
@@ -149,6 +211,12 @@ public final class VerifyReport {
     s.append(String.format("  over the count cap       %,d%n", overCountCap));
     s.append(String.format("  over the byte cap        %,d%n", overByteCap));
     s.append(String.format("  header count mismatches  %,d%n", headerMismatches));
+    if (changes != null) {
+      s.append(String.format("  ids deleted since base   %,d%s%n", expectedDeletedIds, deletedIdsChecked
+          ? String.format(" (%,d listed; %,d listed but in the input, %,d not listed)", listedDeletedIds,
+              deletedButLive, deletedNotListed)
+          : " (the run's list not checked: --deletedIds)"));
+    }
     if (!problemSample.isEmpty()) {
       s.append("  problems, e.g.\n");
       problemSample.forEach(p -> s.append("    ").append(p).append('\n'));
@@ -178,6 +246,14 @@ public final class VerifyReport {
     long overCountCap;
     long overByteCap;
     long headerMismatches;
+    String changes;
+    long unchanged;
+    long republishedUnchanged;
+    long expectedDeletedIds;
+    long listedDeletedIds;
+    boolean deletedIdsChecked;
+    long deletedButLive;
+    long deletedNotListed;
     final List<String> missingSample = new ArrayList<>();
     final List<String> duplicateSample = new ArrayList<>();
     final List<String> problemSample = new ArrayList<>();

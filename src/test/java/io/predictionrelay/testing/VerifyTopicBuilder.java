@@ -26,6 +26,18 @@ public final class VerifyTopicBuilder {
     return this;
   }
 
+  /** For an incremental run: the directory of the ids it listed as deleted, to check them. */
+  public VerifyTopicBuilder deletedIds(String dir) {
+    options.setDeletedIds(dir);
+    return this;
+  }
+
+  /** A Delta version or Iceberg snapshot id to read the input at. */
+  public VerifyTopicBuilder tableVersion(long version) {
+    options.setTableVersion(version);
+    return this;
+  }
+
   /** Only messages written at or after this time (epoch milliseconds). */
   public VerifyTopicBuilder since(long epochMillis) {
     options.setSince(epochMillis);
