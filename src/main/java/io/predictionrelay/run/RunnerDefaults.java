@@ -75,8 +75,10 @@ public final class RunnerDefaults {
    * Spark. Only settings the user did not give are derived ({@link #startSparkContext} applies them
    * under spark-submit's and {@code -D} settings). {@code spark.default.parallelism}, which the Spark
    * runner uses for the read and for GroupByKey: two per core and at least one per 50,000 rows.
-   * Beam's GroupByKey on Spark caches each grouped partition in memory, so a partition must stay
-   * small: with 2 partitions, 10M rows ran out of a 2 GB heap. {@code spark.serializer}: Kryo, as
+   * (Beam's GroupByKey in the global window caches each grouped partition in memory, which is why a
+   * partition once had to stay small: with 2 partitions, 10M rows ran out of a 2 GB heap;
+   * {@code GroupIntoBuckets} now groups outside that path, streamed, so partitions bound what a lost
+   * task sends again, not memory.) {@code spark.serializer}: Kryo, as
    * Beam's Kryo registrator presumes, for the shuffle records.
    */
   public static Map<String, String> sparkSettings(PipelineOptions options, long totalRows) {

@@ -4,6 +4,8 @@ import static io.predictionrelay.testing.ParquetFixtures.predictionSchema;
 import static io.predictionrelay.testing.ParquetFixtures.row;
 import static io.predictionrelay.testing.ParquetFixtures.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,13 +24,25 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +113,65 @@ class GroupIntoBucketsTest {
     assertEquals(5, expected.size());
     assertTrue(kept < 1_800 && kept > 1_000, "kept " + kept);
     assertEquals(rows.size() - kept, ReadSplitsTest.splitFact(result, RunMetrics.PREDICTIONS_SKIPPED));
+  }
+
+  /**
+   * The grouping itself runs in {@link SortedGroupingWindows} (what steers Beam's Spark runner to its
+   * sorted, uncached grouping), and what comes out is as a GroupByKey in the global window gives it:
+   * in the global window, at its end, under the global windowing strategy, so nothing downstream
+   * sees a difference.
+   */
+  @Test
+  void theBucketsComeOutOfTheGlobalWindowAsAGlobalGroupByKeyGivesThem() throws IOException {
+    List<Prediction> rows = writeRows(2_000);
+    GroupIntoBuckets group = GroupIntoBuckets.of(7).withMaxBufferedRows(13);
+    PCollection<KV<Integer, Iterable<Prediction>>> buckets = pipeline.apply(read(group)).apply(group);
+    assertEquals(new GlobalWindows(), buckets.getWindowingStrategy().getWindowFn());
+    assertEquals(TimestampCombiner.END_OF_WINDOW, buckets.getWindowingStrategy().getTimestampCombiner());
+
+    PCollection<KV<Integer, String>> stamped = buckets.apply(ParDo.of(new StampFn()));
+    String globalEnd = GlobalWindow.INSTANCE.maxTimestamp() + " " + GlobalWindow.INSTANCE;
+    PAssert.that(stamped).inWindow(GlobalWindow.INSTANCE).containsInAnyOrder(
+        expectedBuckets(rows, 7, List.of()).stream().map(bucket -> KV.of(bucket.getKey(), globalEnd)).toList());
+
+    List<WindowFn<?, ?>> grouped = new ArrayList<>();
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        if (node.getTransform() instanceof GroupByKey && node.getFullName().endsWith("/GroupBlocks")) {
+          node.getInputs().values().forEach(input ->
+              grouped.add(((PCollection<?>) input).getWindowingStrategy().getWindowFn()));
+        }
+      }
+    });
+    assertEquals(List.of(new SortedGroupingWindows()), grouped);
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * What Beam 2.62's Spark runner asks of a windowing strategy before it groups by sorting instead
+   * of caching ({@code TransformTranslator.groupByKey}): not {@code GlobalWindows}, non-merging,
+   * END_OF_WINDOW, a window coder consistent with equals. And the window is the global one.
+   */
+  @Test
+  void sortedGroupingWindowsAreTheGlobalWindowUnderAnotherName() {
+    WindowingStrategy<?, ?> strategy = WindowingStrategy.of(new SortedGroupingWindows());
+    assertNotEquals(strategy.getWindowFn(), new GlobalWindows());
+    assertFalse(strategy.needsMerge());
+    assertEquals(TimestampCombiner.END_OF_WINDOW, strategy.getTimestampCombiner());
+    assertTrue(strategy.getWindowFn().windowCoder().consistentWithEquals());
+    assertEquals(GlobalWindow.Coder.INSTANCE, strategy.getWindowFn().windowCoder());
+    assertTrue(new SortedGroupingWindows().isCompatible(new SortedGroupingWindows()));
+    assertFalse(new SortedGroupingWindows().isCompatible(new GlobalWindows()));
+  }
+
+  /** Each bucket's key with its timestamp and window. */
+  static final class StampFn extends DoFn<KV<Integer, Iterable<Prediction>>, KV<Integer, String>> {
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Prediction>> bucket, @Timestamp Instant timestamp,
+        BoundedWindow window, OutputReceiver<KV<Integer, String>> out) {
+      out.output(KV.of(bucket.getKey(), timestamp + " " + window));
+    }
   }
 
   /** Writes {@code count} rows, one id twice, in two files of row groups of about 100 rows. */
