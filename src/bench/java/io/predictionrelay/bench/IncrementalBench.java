@@ -42,7 +42,7 @@ import org.apache.parquet.io.LocalInputFile;
  * the ids, in every file, by Delta's own Spark writer; or a new partition of 5% more rows), then the
  * incremental run. It reads the topic afterwards and exits 1 unless the incremental run published
  * exactly the changed ids, each once. The tables are written once under data/ and put back before
- * each run, so that every run measures the same change. Figures go to
+ * each run, so that every run measures the same change and a rerun does not write them again. Figures go to
  * docs/bench/incremental-ROWS.json and the "Incremental runs" section of docs/benchmarks.md.
  *
  * <pre>IncrementalBench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
@@ -53,10 +53,9 @@ public final class IncrementalBench {
   static final List<String> TABLES = List.of("delta-cdf", "delta", "hive");
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** One measurement of every table, as docs/bench/incremental-ROWS.json holds it. */
+  /** The tables measured at one size, as docs/bench/incremental-ROWS.json holds them. */
   public static final class Figures {
     public long rows;
-    public String date;
     public int cores;
     public List<TableFigures> tables = new ArrayList<>();
   }
@@ -64,6 +63,7 @@ public final class IncrementalBench {
   /** One table's steps, the runs' own counts, and what was counted on the topic. */
   public static final class TableFigures {
     public String name;
+    public String date;
     public String description;
     /** What changed between the two runs. */
     public String change;
@@ -122,18 +122,23 @@ public final class IncrementalBench {
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
     Bench.generateIfMissing(bench.data, bench.rows);
 
-    Figures figures = new Figures();
-    figures.rows = bench.rows;
-    figures.date = LocalDate.now().toString();
-    figures.cores = Runtime.getRuntime().availableProcessors();
+    List<TableFigures> measured = new ArrayList<>();
     for (String table : options.getOrDefault("tables", String.join(",", TABLES)).split(",")) {
-      figures.tables.add(bench.measure(table));
+      measured.add(bench.measure(table));
     }
-    Files.createDirectories(docs.resolve("bench"));
-    JSON.writeValue(docs.resolve("bench/incremental-" + bench.rows + ".json").toFile(), figures);
+    // Tables measured now replace their earlier figures of this size; the others are kept.
+    Path file = docs.resolve("bench/incremental-" + bench.rows + ".json");
+    Figures figures = Files.exists(file) ? JSON.readValue(file.toFile(), Figures.class) : new Figures();
+    figures.rows = bench.rows;
+    figures.cores = Runtime.getRuntime().availableProcessors();
+    figures.tables.removeIf(old -> measured.stream().anyMatch(t -> t.name.equals(old.name)));
+    figures.tables.addAll(measured);
+    figures.tables.sort(Comparator.comparingInt(t -> TABLES.indexOf(t.name)));
+    Files.createDirectories(file.getParent());
+    JSON.writeValue(file.toFile(), figures);
     IncrementalReport.write(docs);
 
-    List<String> failures = figures.tables.stream().flatMap(t -> t.failures.stream().map(f -> t.name + ": " + f))
+    List<String> failures = measured.stream().flatMap(t -> t.failures.stream().map(f -> t.name + ": " + f))
         .toList();
     failures.forEach(f -> System.out.println("FAILED " + f));
     if (!failures.isEmpty()) {
@@ -145,6 +150,7 @@ public final class IncrementalBench {
   private TableFigures measure(String name) throws Exception {
     TableFigures figures = new TableFigures();
     figures.name = name;
+    figures.date = LocalDate.now().toString();
     Table table = switch (name) {
       case "delta-cdf" -> new DeltaTable(figures, true);
       case "delta" -> new DeltaTable(figures, false);
@@ -339,15 +345,23 @@ public final class IncrementalBench {
     void putBack() throws IOException;
   }
 
-  /** A Delta table of the bench's rows, written, restored and updated by Delta's own Spark writer. */
+  /**
+   * A Delta table of the bench's rows, written and updated by Delta's own Spark writer. Version 0 is
+   * written once and kept aside, never changed; before each run the table is made again from it:
+   * its log copied, its data files hard-linked (Delta never changes a data file, it adds files and
+   * log entries), so that putting the table back costs neither a Spark job nor a copy of the data,
+   * and every run publishes version 0 in full, updates it to version 1, and publishes the changes.
+   */
   private final class DeltaTable implements Table {
     private final TableFigures figures;
     private final boolean changeDataFeed;
+    private final Path kept;
     private final Path path;
 
     DeltaTable(TableFigures figures, boolean changeDataFeed) {
       this.figures = figures;
       this.changeDataFeed = changeDataFeed;
+      this.kept = tables.resolve(figures.name + "-v0");
       this.path = tables.resolve(figures.name);
       figures.description = "Delta, deletion vectors on, change data feed " + (changeDataFeed ? "on" : "off");
       figures.change = "UPDATE of 5% of the ids, in every file (Delta's Spark writer)";
@@ -360,12 +374,28 @@ public final class IncrementalBench {
 
     @Override
     public void prepare() throws Exception {
-      boolean written = Files.exists(path.resolve("_delta_log/00000000000000000000.json"));
-      step(figures, written ? "restore version 0" : "write table",
-          written ? "Spark: RESTORE TABLE … TO VERSION AS OF 0, VACUUM … RETAIN 0 HOURS (when changed since)"
-              : "Spark: CREATE TABLE … USING delta AS SELECT * FROM the bench's Parquet files",
-          java(List.of(SparkDeltaTable.class.getName(), "prepare", data.toString(), path.toString(),
-              Boolean.toString(changeDataFeed))));
+      if (!Files.exists(kept.resolve("_delta_log/00000000000000000000.json"))) {
+        Bench.Result write = step(figures, "write table",
+            "Spark: CREATE TABLE … USING delta AS SELECT * FROM the bench's Parquet files",
+            java(List.of(SparkDeltaTable.class.getName(), "write", data.toString(), kept.toString(),
+                Boolean.toString(changeDataFeed))));
+        if (write.exitCode != 0) {
+          throw new IOException("writing " + kept + " failed: see target/bench/");
+        }
+      }
+      deleteRecursively(path);
+      try (Stream<Path> files = Files.walk(kept)) {
+        for (Path file : files.toList()) {
+          Path copy = path.resolve(kept.relativize(file).toString());
+          if (Files.isDirectory(file)) {
+            Files.createDirectories(copy);
+          } else if (file.startsWith(kept.resolve("_delta_log"))) {
+            Files.copy(file, copy);
+          } else {
+            Files.createLink(copy, file);
+          }
+        }
+      }
     }
 
     @Override
@@ -384,7 +414,7 @@ public final class IncrementalBench {
 
     @Override
     public void putBack() {
-      // the next prepare restores version 0
+      // the next prepare makes the table again from version 0
     }
   }
 

@@ -74,7 +74,8 @@ final class IncrementalReport {
   }
 
   private static void size(IncrementalBench.Figures figures, StringBuilder md) {
-    md.append(String.format("### %,d rows (%s, %d cores)%n%n", figures.rows, figures.date, figures.cores));
+    md.append(String.format("### %,d rows (measured %s, %d cores)%n%n", figures.rows,
+        String.join(", ", figures.tables.stream().map(t -> t.date).distinct().toList()), figures.cores));
     md.append("| table | step | wall s | CPU s | peak RSS MB | GC pause s | rows read | predictions published | exit |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (IncrementalBench.TableFigures table : figures.tables) {

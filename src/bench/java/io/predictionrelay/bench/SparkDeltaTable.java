@@ -22,9 +22,8 @@ import org.apache.spark.sql.SparkSession;
  * it as it measures a run.
  *
  * <pre>
- * SparkDeltaTable prepare PARQUET_DIR TABLE CHANGE_DATA_FEED
- *     version 0 from the bench's data (deletion vectors on; the change data feed on or off), written
- *     the first time; afterwards the table restored to version 0
+ * SparkDeltaTable write PARQUET_DIR TABLE CHANGE_DATA_FEED
+ *     version 0 from the bench's data (deletion vectors on; the change data feed on or off)
  * SparkDeltaTable update TABLE OUT_DIR
  *     the change: an UPDATE of 5% of the ids; OUT_DIR/changed-ids.txt (sorted) and OUT_DIR/update.json
  *     (the version written and the UPDATE's operationMetrics)
@@ -53,38 +52,25 @@ public final class SparkDeltaTable {
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        // VACUUM RETAIN 0 HOURS after a restore: nobody else reads the bench's tables.
-        .config("spark.databricks.delta.retentionDurationCheck.enabled", "false")
         .getOrCreate();
     try {
       switch (args[0]) {
-        case "prepare" -> prepare(spark, args[1], args[2], Boolean.parseBoolean(args[3]));
+        case "write" -> write(spark, args[1], args[2], Boolean.parseBoolean(args[3]));
         case "update" -> update(spark, args[1], Path.of(args[2]));
-        default -> throw new IllegalArgumentException("usage: SparkDeltaTable prepare|update ..., got " + args[0]);
+        default -> throw new IllegalArgumentException("usage: SparkDeltaTable write|update ..., got " + args[0]);
       }
     } finally {
       spark.stop();
     }
   }
 
-  private static void prepare(SparkSession spark, String parquet, String table, boolean changeDataFeed)
+  private static void write(SparkSession spark, String parquet, String table, boolean changeDataFeed)
       throws IOException {
-    if (!Files.exists(Path.of(table, "_delta_log", "00000000000000000000.json"))) {
-      deleteRecursively(Path.of(table)); // a first write that stopped before its commit
-      spark.sql("CREATE TABLE " + ref(table) + " USING delta TBLPROPERTIES ("
-          + "'delta.enableChangeDataFeed' = '" + changeDataFeed + "', 'delta.enableDeletionVectors' = 'true')"
-          + " AS SELECT * FROM parquet.`" + parquet + "`");
-      System.out.println("wrote version 0 of " + table + " from " + parquet);
-      return;
-    }
-    long version = spark.sql("DESCRIBE HISTORY " + ref(table) + " LIMIT 1").first().getLong(0);
-    if (version > 0) {
-      // Every bench run measures the same change of the same rows in the same files; the files
-      // the changes since version 0 wrote are deleted, so that the table does not grow run by run.
-      spark.sql("RESTORE TABLE " + ref(table) + " TO VERSION AS OF 0");
-      spark.sql("VACUUM " + ref(table) + " RETAIN 0 HOURS");
-      System.out.println("restored " + table + " from version " + version + " to version 0's files");
-    }
+    deleteRecursively(Path.of(table)); // a write that stopped before its commit
+    spark.sql("CREATE TABLE " + ref(table) + " USING delta TBLPROPERTIES ("
+        + "'delta.enableChangeDataFeed' = '" + changeDataFeed + "', 'delta.enableDeletionVectors' = 'true')"
+        + " AS SELECT * FROM parquet.`" + parquet + "`");
+    System.out.println("wrote version 0 of " + table + " from " + parquet);
   }
 
   private static void update(SparkSession spark, String table, Path out) throws IOException {
