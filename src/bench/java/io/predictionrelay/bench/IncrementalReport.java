@@ -39,7 +39,9 @@ final class IncrementalReport {
         .append(" 5% new rows (new ids) is added. Each table is put back before the full run, so every run measures")
         .append(" the same change. The topic is read afterwards: the bench fails unless the incremental run published")
         .append(" exactly the changed ids, each once. Rows read, files unchanged and base rows compared are the runs'")
-        .append(" own counts (their reports); times are whole-process seconds, start-up included, as above.\n\n");
+        .append(" own counts (their reports); times are whole-process seconds, start-up included, as above; the load")
+        .append(" average is the machine's highest 1-minute one during the step (above the cores, other work shared")
+        .append(" the machine and the seconds mean less).\n\n");
     for (IncrementalBench.Figures figures : bySize.values()) {
       size(figures, md);
     }
@@ -76,17 +78,18 @@ final class IncrementalReport {
   private static void size(IncrementalBench.Figures figures, StringBuilder md) {
     md.append(String.format("### %,d rows (measured %s, %d cores)%n%n", figures.rows,
         String.join(", ", figures.tables.stream().map(t -> t.date).distinct().toList()), figures.cores));
-    md.append("| table | step | wall s | CPU s | peak RSS MB | GC pause s | rows read | predictions published | exit |\n");
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| table | step | wall s | CPU s | peak RSS MB | GC pause s | rows read | predictions published"
+        + " | load average (max) | exit |\n");
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (IncrementalBench.TableFigures table : figures.tables) {
       boolean first = true;
       for (Bench.Result step : table.steps) {
         boolean run = step.name.endsWith("run");
-        md.append(String.format("| %s | %s | %.1f | %.1f | %.0f | %s | %s | %s | %d |%n",
+        md.append(String.format("| %s | %s | %.1f | %.1f | %.0f | %s | %s | %s | %s | %d |%n",
             first ? table.description : "", step.name, step.wallSeconds, step.cpuSeconds, step.peakRssMb,
             step.gcPauseSeconds < 0 ? "–" : String.format("%.1f", step.gcPauseSeconds),
             run ? String.format("%,d", step.rows) : "", run ? String.format("%,d", step.predictions) : "",
-            step.exitCode));
+            step.peakLoadAverage < 0 ? "–" : String.format("%.1f", step.peakLoadAverage), step.exitCode));
         first = false;
       }
     }

@@ -23,8 +23,8 @@ final class MeasuredProcess {
 
   /**
    * Runs {@code command}, a {@code java …} command line, with its output in target/bench/NAME.log
-   * and its GC log in target/bench/NAME-gc.log, and fills {@code result}'s wall, CPU, RSS, GC pause
-   * and broker CPU figures and its exit code.
+   * and its GC log in target/bench/NAME-gc.log, and fills {@code result}'s wall, CPU, RSS, GC pause,
+   * broker CPU and load average figures and its exit code.
    *
    * @param brokerPid the broker's pid file; the broker's CPU is -1 when it cannot be read
    */
@@ -48,13 +48,16 @@ final class MeasuredProcess {
     Path status = Path.of("/proc/" + process.pid() + "/status");
     double cpu = 0;
     long peakKb = 0;
+    double load = -1;
     while (!process.waitFor(100, TimeUnit.MILLISECONDS)) {
       cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(cpu);
       peakKb = Math.max(peakKb, peakRssKb(status));
+      load = Math.max(load, loadAverage());
     }
     result.wallSeconds = (System.nanoTime() - start) / 1e9;
     result.cpuSeconds = cpu;
     result.peakRssMb = peakKb / 1024.0;
+    result.peakLoadAverage = load;
     result.exitCode = process.exitValue();
     if (result.exitCode != 0) {
       System.out.println("  failed; see " + log);
@@ -86,6 +89,15 @@ final class MeasuredProcess {
       return lines.map(GC_PAUSE::matcher).filter(Matcher::find)
           .mapToDouble(m -> Double.parseDouble(m.group(1))).sum() / 1000;
     } catch (IOException | RuntimeException unreadable) {
+      return -1;
+    }
+  }
+
+  /** The 1-minute load average, from /proc/loadavg; -1 if it cannot be read. */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException unknown) {
       return -1;
     }
   }
