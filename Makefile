@@ -51,7 +51,7 @@ PIPELINE_ARGS   = $$(sed -e 's/\#.*//' pipelines/$(PIPELINE) | xargs)
 
 .PHONY: help build servers broker-classpath hdfs-classpath s3-classpath data broker-start broker-stop broker-status \
 	secure-broker-start secure-broker-stop kafka-cluster-start kafka-cluster-stop kafka-cluster-status hdfs-start hdfs-stop hdfs-status s3-start s3-stop s3-status copy run \
-	publish verify test test-faults bench jmh jar spark-home cluster-up cluster-down clean clean-data cds
+	publish verify test test-faults bench bench-incremental jmh jar spark-home cluster-up cluster-down clean clean-data cds
 
 help:
 	@echo "make run            build, generate $(ROWS) rows if missing, start Kafka, publish (PIPELINE=$(PIPELINE)), verify"
@@ -72,6 +72,8 @@ help:
 	@echo "make publish        run the pipeline only (ARGS=\"--more --options\"); make verify: the verifier only"
 	@echo "                    payload: LAYOUT=objects|compact, PRECISION=0 (exact) or 1-17 significant digits"
 	@echo "make bench          this pipeline vs plain Spark vs the floor, ROWS=$(ROWS); writes docs/benchmarks.md"
+	@echo "make bench-incremental  full run, 5% of the rows changed, --changesSince=last, on Delta tables and a Hive"
+	@echo "                    directory of ROWS=$(ROWS) rows; fails unless exactly the changed ids are published"
 	@echo "make jmh            JMH micro-benchmarks of the hot paths"
 	@echo "make cds            the class-data-sharing archive make run/publish start from (built when missing or stale)"
 	@echo "make jar            target/*-app.jar (java -jar) and target/*-spark-provided.jar (spark-submit)"
@@ -264,6 +266,17 @@ bench: broker-start
 	$(JAVA) @.mvn/jvm.config -Xmx2g -cp target/classes:$$(cat $(BENCH_CP)) io.predictionrelay.bench.Bench \
 	  --rows=$(ROWS) --bootstrapServers=$(BOOTSTRAP) --heap=$(HEAP) --brokerPid=$(KAFKA_DIR)/broker.pid \
 	  $(if $(CONTENDERS),--contenders=$(CONTENDERS)) $(BENCH_ARGS)
+
+# Issue #20's measurement (IncrementalBench): two Delta tables (change data feed on and off, deletion vectors on)
+# and a Hive directory of the bench's rows, written once under data/bench-incremental-$(ROWS) and put back before
+# each run; for each, a full run, 5% of the rows changed (a Spark UPDATE in every file; a new partition), and a
+# --changesSince=last run, each measured as make bench measures a contender. Exits 1 unless the incremental run
+# published exactly the changed ids. Writes docs/bench/incremental-$(ROWS).json and its section of docs/benchmarks.md.
+# BENCH_ARGS='--tables=delta' runs one table; '--pipelineArgs=--sparkPartitions=8' passes options to both runs.
+bench-incremental: broker-start
+	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
+	$(JAVA) @.mvn/jvm.config -Xmx2g -cp target/classes:$$(cat $(BENCH_CP)) io.predictionrelay.bench.IncrementalBench \
+	  --rows=$(ROWS) --bootstrapServers=$(BOOTSTRAP) --heap=$(HEAP) --brokerPid=$(KAFKA_DIR)/broker.pid $(BENCH_ARGS)
 
 jmh:
 	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)

@@ -3,7 +3,6 @@ package io.predictionrelay.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.predictionrelay.kafka.KafkaTopics;
-import io.predictionrelay.kafka.ProducerSettings;
 import io.predictionrelay.tools.GeneratePredictions;
 import io.predictionrelay.transforms.PublishToKafka;
 import java.io.IOException;
@@ -11,22 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * Runs, on the same data and the same broker, one after the other in JVMs of their own: this
@@ -67,6 +56,8 @@ public final class Bench {
     public int exitCode;
     /** Seconds the JVM stood still in garbage-collection pauses (its -Xlog:gc); -1 when not measured. */
     public double gcPauseSeconds = -1;
+    /** The machine's highest 1-minute load average while this ran; -1 when not measured. A shared machine shows here. */
+    public double peakLoadAverage = -1;
     public String extra = "";
 
     double rowsPerSecond() {
@@ -102,10 +93,7 @@ public final class Bench {
         .filter(s -> !s.isBlank()).toList();
     int cores = Runtime.getRuntime().availableProcessors();
 
-    if (!Files.exists(data) || Files.list(data).noneMatch(p -> p.toString().endsWith(".parquet"))) {
-      System.out.printf("generating %,d rows under %s%n", rows, data);
-      GeneratePredictions.builder(data).rows(rows).seed(1).progress(true).build().run();
-    }
+    generateIfMissing(data, rows);
 
     // Read the data once so that every contender finds it in the page cache: the first one would
     // otherwise also pay for the disk (10M rows right after a 60M run: 130 s instead of 101 s).
@@ -167,14 +155,7 @@ public final class Bench {
         default -> throw new IllegalArgumentException("unknown contender " + contender);
       }
       System.out.printf("running %s: %s%n", contender, result.description);
-      double brokerBefore = processCpuSeconds(brokerPid);
-      Path gcLog = Path.of("target/bench/" + contender + "-" + rows + "-gc.log");
-      command.add(1, "-Xlog:gc:file=" + gcLog);
-      Files.deleteIfExists(gcLog);
-      measure(command, result, Path.of("target/bench/" + contender + "-" + rows + ".log"));
-      result.gcPauseSeconds = gcPauseSeconds(gcLog);
-      double brokerAfter = processCpuSeconds(brokerPid);
-      result.brokerCpuSeconds = brokerBefore < 0 || brokerAfter < 0 ? -1 : brokerAfter - brokerBefore;
+      MeasuredProcess.run(command, contender + "-" + rows, brokerPid, result);
       count(bootstrap, topic, result);
       try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
         topics.deleteTopic(topic);
@@ -208,7 +189,18 @@ public final class Bench {
     BenchReport.write(docs);
   }
 
-  private static void warmPageCache(Path data) throws IOException {
+  /** The bench's data: ROWS rows of seed 1 under {@code data}, written unless Parquet files are there. */
+  static void generateIfMissing(Path data, long rows) throws IOException, InterruptedException {
+    try (Stream<Path> files = Files.exists(data) ? Files.list(data) : Stream.empty()) {
+      if (files.anyMatch(p -> p.toString().endsWith(".parquet"))) {
+        return;
+      }
+    }
+    System.out.printf("generating %,d rows under %s%n", rows, data);
+    GeneratePredictions.builder(data).rows(rows).seed(1).progress(true).build().run();
+  }
+
+  static void warmPageCache(Path data) throws IOException {
     byte[] buffer = new byte[1 << 20];
     try (java.util.stream.Stream<Path> files = Files.walk(data)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -221,92 +213,20 @@ public final class Bench {
     }
   }
 
-  private static void measure(List<String> command, Result result, Path log) throws Exception {
-    Files.createDirectories(log.getParent());
-    long start = System.nanoTime();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    Path status = Path.of("/proc/" + process.pid() + "/status");
-    double cpu = 0;
-    long peakKb = 0;
-    while (!process.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(cpu);
-      peakKb = Math.max(peakKb, peakRssKb(status));
-    }
-    result.wallSeconds = (System.nanoTime() - start) / 1e9;
-    result.cpuSeconds = cpu;
-    result.peakRssMb = peakKb / 1024.0;
-    result.exitCode = process.exitValue();
-    if (result.exitCode != 0) {
-      System.out.println("  failed; see " + log);
-    }
-  }
-
-  /**
-   * User + system CPU seconds of the process whose pid is in {@code pidFile}, from /proc/PID/stat
-   * (fields 14 and 15, in clock ticks of 1/100 s on Linux); -1 if it cannot be read.
-   */
-  static double processCpuSeconds(Path pidFile) {
-    try {
-      String pid = Files.readString(pidFile).trim();
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
-    } catch (IOException | RuntimeException unknown) {
-      return -1;
-    }
-  }
-
-  /**
-   * The pauses a JVM's {@code -Xlog:gc} file records, summed: G1's lines end in the pause's length,
-   * e.g. {@code GC(3) Pause Young (Normal) (G1 Evacuation Pause) 120M->20M(2048M) 4.512ms}.
-   */
-  static double gcPauseSeconds(Path gcLog) {
-    java.util.regex.Pattern pause = java.util.regex.Pattern.compile("Pause.* ([0-9.]+)ms$");
-    try (Stream<String> lines = Files.lines(gcLog)) {
-      return lines.map(pause::matcher).filter(java.util.regex.Matcher::find)
-          .mapToDouble(m -> Double.parseDouble(m.group(1))).sum() / 1000;
-    } catch (IOException | RuntimeException unreadable) {
-      return -1;
-    }
-  }
-
-  private static long peakRssKb(Path status) {
-    try (Stream<String> lines = Files.lines(status)) {
-      return lines.filter(l -> l.startsWith("VmHWM:"))
-          .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
-    } catch (IOException | RuntimeException gone) {
-      return 0;
-    }
-  }
-
   /**
    * Messages, value bytes and predictions that reached the topic: the pipeline's count header, or,
    * for contenders that write none, the objects in each message.
    */
   private static void count(String bootstrap, String topic, Result result) {
-    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     byte[] marker = "\"id_client\":".getBytes(StandardCharsets.UTF_8);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          result.messages++;
-          result.jsonBytes += record.value().length;
-          Header count = record.headers().lastHeader(PublishToKafka.COUNT_HEADER);
-          result.predictions += count != null
-              ? Integer.parseInt(new String(count.value(), StandardCharsets.UTF_8))
-              : occurrences(record.value(), marker);
-        }
-      }
-    }
+    TopicRecords.forEach(bootstrap, topic, record -> {
+      result.messages++;
+      result.jsonBytes += record.value().length;
+      Header count = record.headers().lastHeader(PublishToKafka.COUNT_HEADER);
+      result.predictions += count != null
+          ? Integer.parseInt(new String(count.value(), StandardCharsets.UTF_8))
+          : occurrences(record.value(), marker);
+    });
   }
 
   private static int occurrences(byte[] haystack, byte[] needle) {

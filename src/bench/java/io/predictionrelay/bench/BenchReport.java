@@ -87,13 +87,15 @@ final class BenchReport {
     md.append("![throughput](benchmarks.png)\n\n");
     payloads(docs, md);
     Path existing = docs.resolve("benchmarks.md");
+    String incremental = "";
     String notes = "";
     if (Files.exists(existing)) {
       String old = Files.readString(existing);
+      incremental = IncrementalReport.sectionIn(old); // make bench-incremental's, measured on its own day
       int at = old.indexOf("\n## Notes");
       notes = at < 0 ? "" : old.substring(at);
     }
-    Files.writeString(existing, md + notes);
+    Files.writeString(existing, md + incremental + notes);
     chart(bySize, docs.resolve("benchmarks.png"));
   }
 
