@@ -56,7 +56,7 @@ public final class Bench {
     public int exitCode;
     /** Seconds the JVM stood still in garbage-collection pauses (its -Xlog:gc); -1 when not measured. */
     public double gcPauseSeconds = -1;
-    /** The machine's highest 1-minute load average while this ran; -1 when not measured. A shared machine shows here. */
+    /** The machine's highest 1-minute load average while this ran (a shared machine shows here); -1 if unknown. */
     public double peakLoadAverage = -1;
     public String extra = "";
 

@@ -79,7 +79,7 @@ public final class IncrementalBench {
     public JsonNode incrementalRun;
     /** Delta's own account of the UPDATE (its history's operationMetrics); absent for the Hive directory. */
     public JsonNode changeMetrics;
-    /** Changed ids the incremental run did not publish, ids it published that did not change, ids it published twice. */
+    /** Changed ids the incremental run did not publish; ids it published that did not change; published twice. */
     public long idsMissing;
     public long idsUnexpected;
     public long idsRepeated;
@@ -298,7 +298,8 @@ public final class IncrementalBench {
     expect(failures, counts.path("predictionsPublished").asLong() == incremental.predictions,
         "the incremental run reports %,d predictions published, the topic holds %,d",
         counts.path("predictionsPublished").asLong(), incremental.predictions);
-    expect(failures, counts.path("reconciles").asBoolean(), "the incremental run's counts do not reconcile: %s", counts);
+    expect(failures, counts.path("reconciles").asBoolean(), "the incremental run's counts do not reconcile: %s",
+        counts);
     expect(failures, counts.path("changes").path("idsDeleted").asLong() == 0,
         "the incremental run found %,d ids deleted; none were", counts.path("changes").path("idsDeleted").asLong());
     expect(failures, others[0] == 0, "%,d messages on the topic carry neither run's id", others[0]);

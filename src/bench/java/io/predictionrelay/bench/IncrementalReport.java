@@ -36,9 +36,12 @@ final class IncrementalReport {
         .append(" Delta writes updates) Delta's own Spark writer runs `UPDATE … SET ").append(SparkDeltaTable.SET)
         .append(" WHERE ").append(SparkDeltaTable.CHANGED).append("`: 5% of the ids, in every file, so every file")
         .append(" gets a deletion vector and the updated rows go to new files. In the Hive directory a partition of")
-        .append(" 5% new rows (new ids) is added. Each table is put back before the full run, so every run measures")
-        .append(" the same change. The topic is read afterwards: the bench fails unless the incremental run published")
-        .append(" exactly the changed ids, each once. Rows read, files unchanged and base rows compared are the runs'")
+        .append(" 5% new rows (new ids) is added. \"Changes found by\" is the incremental run's own account: Delta's")
+        .append(" change data feed (its change rows read, no data file), or files compared by id (every row of every")
+        .append(" touched file read at both versions), or files added. Each table is put back before the full run,")
+        .append(" so every run measures the same change. The topic is read afterwards: the bench fails unless the")
+        .append(" incremental run published exactly the changed ids, each once. Rows read, files unchanged and base")
+        .append(" rows compared are the runs'")
         .append(" own counts (their reports); times are whole-process seconds, start-up included, as above; the load")
         .append(" average is the machine's highest 1-minute one during the step (above the cores, other work shared")
         .append(" the machine and the seconds mean less).\n\n");
@@ -93,21 +96,21 @@ final class IncrementalReport {
         first = false;
       }
     }
-    md.append("\n| table | change | rows changed | published / changed | exactly the changed ids"
+    md.append("\n| table | change | rows changed | changes found by | published / changed | exactly the changed ids"
         + " | rows read / table rows | files unchanged | base rows compared | incremental / full: wall | CPU |\n");
-    md.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
+    md.append("|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|\n");
     for (IncrementalBench.TableFigures table : figures.tables) {
       Bench.Result full = table.step("full run");
       Bench.Result incremental = table.step("incremental run");
       if (full == null || incremental == null || table.fullRun == null || table.incrementalRun == null) {
-        md.append(String.format("| %s | %s | not measured: %s |||||||%n", table.description, table.change,
+        md.append(String.format("| %s | %s | not measured: %s ||||||||%n", table.description, table.change,
             String.join("; ", table.failures)));
         continue;
       }
       long tableRows = table.fullRun.path("counts").path("rowsInFooters").asLong();
       JsonNode changes = table.incrementalRun.path("counts").path("changes");
-      md.append(String.format("| %s | %s | %,d | %.3f | %s | %.3f | %,d of %,d | %,d | %.2f× | %.2f× |%n",
-          table.description, table.change, table.rowsChanged,
+      md.append(String.format("| %s | %s | %,d | %s | %.3f | %s | %.3f | %,d of %,d | %,d | %.2f× | %.2f× |%n",
+          table.description, table.change, table.rowsChanged, changes.path("method").asText("–"),
           table.rowsChanged == 0 ? Double.NaN : (double) incremental.predictions / table.rowsChanged,
           table.idsMissing + table.idsUnexpected + table.idsRepeated == 0 ? "yes"
               : String.format("**no**: %,d missing, %,d not changed, %,d twice", table.idsMissing,
