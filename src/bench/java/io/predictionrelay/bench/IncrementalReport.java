@@ -116,7 +116,7 @@ final class IncrementalReport {
               : String.format("**no**: %,d missing, %,d not changed, %,d twice", table.idsMissing,
                   table.idsUnexpected, table.idsRepeated),
           (double) incremental.rows / tableRows, changes.path("filesUnchanged").asLong(),
-          table.fullRun.path("input").path("files").asLong(), changes.path("baseRowsCompared").asLong(),
+          table.incrementalRun.path("input").path("files").asLong(), changes.path("baseRowsCompared").asLong(),
           incremental.wallSeconds / full.wallSeconds, incremental.cpuSeconds / full.cpuSeconds));
     }
     md.append('\n');
