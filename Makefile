@@ -272,7 +272,8 @@ bench: broker-start
 # each run; for each, a full run, 5% of the rows changed (a Spark UPDATE in every file; a new partition), and a
 # --changesSince=last run, each measured as make bench measures a contender. Exits 1 unless the incremental run
 # published exactly the changed ids. Writes docs/bench/incremental-$(ROWS).json and its section of docs/benchmarks.md.
-# BENCH_ARGS='--tables=delta' runs one table; '--pipelineArgs=--sparkPartitions=8' passes options to both runs.
+# BENCH_ARGS='--tables=delta' runs one table (the others' figures are kept); '--note="…"' says how the figures were
+# taken (what else ran); '--pipelineArgs=--sparkPartitions=8' passes options to both runs.
 bench-incremental: broker-start
 	$(MVN) -Pbench compile dependency:build-classpath -Dmdep.outputFile=$(BENCH_CP)
 	$(JAVA) @.mvn/jvm.config -Xmx2g -cp target/classes:$$(cat $(BENCH_CP)) io.predictionrelay.bench.IncrementalBench \

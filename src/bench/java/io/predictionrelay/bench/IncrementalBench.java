@@ -47,7 +47,8 @@ import org.apache.parquet.io.LocalInputFile;
  *
  * <pre>IncrementalBench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
  *       [--tables=delta-cdf,delta,hive] [--brokerPid=.local/kafka/broker.pid] [--pipelineArgs="--..."]
- *       [--data=data/bench-ROWS] [--tablesDir=data/bench-incremental-ROWS]</pre>
+ *       [--data=data/bench-ROWS] [--tablesDir=data/bench-incremental-ROWS] [--note="how it was taken"]
+ * IncrementalBench --reportOnly=true   (the section again from docs/bench/incremental-*.json)</pre>
  */
 public final class IncrementalBench {
   static final List<String> TABLES = List.of("delta-cdf", "delta", "hive");
@@ -57,6 +58,11 @@ public final class IncrementalBench {
   public static final class Figures {
     public long rows;
     public int cores;
+    /**
+     * What the tables cannot say about how these figures were taken (which tables, what else ran):
+     * {@code --note=…}; kept until every table of this size is measured again.
+     */
+    public String note;
     public List<TableFigures> tables = new ArrayList<>();
   }
 
@@ -118,8 +124,12 @@ public final class IncrementalBench {
       int eq = arg.indexOf('=');
       options.put(arg.substring(2, eq), arg.substring(eq + 1));
     }
-    IncrementalBench bench = new IncrementalBench(options);
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
+    if (options.containsKey("reportOnly")) {
+      IncrementalReport.write(docs); // after editing a note in docs/bench/incremental-*.json
+      return;
+    }
+    IncrementalBench bench = new IncrementalBench(options);
     Bench.generateIfMissing(bench.data, bench.rows);
 
     List<TableFigures> measured = new ArrayList<>();
@@ -132,6 +142,7 @@ public final class IncrementalBench {
     figures.rows = bench.rows;
     figures.cores = Runtime.getRuntime().availableProcessors();
     figures.tables.removeIf(old -> measured.stream().anyMatch(t -> t.name.equals(old.name)));
+    figures.note = options.getOrDefault("note", figures.tables.isEmpty() ? null : figures.note);
     figures.tables.addAll(measured);
     figures.tables.sort(Comparator.comparingInt(t -> TABLES.indexOf(t.name)));
     Files.createDirectories(file.getParent());

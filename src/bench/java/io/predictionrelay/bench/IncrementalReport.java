@@ -81,6 +81,9 @@ final class IncrementalReport {
   private static void size(IncrementalBench.Figures figures, StringBuilder md) {
     md.append(String.format("### %,d rows (measured %s, %d cores)%n%n", figures.rows,
         String.join(", ", figures.tables.stream().map(t -> t.date).distinct().toList()), figures.cores));
+    if (figures.note != null && !figures.note.isBlank()) {
+      md.append(figures.note.strip()).append("\n\n");
+    }
     md.append("| table | step | wall s | CPU s | peak RSS MB | GC pause s | rows read | predictions published"
         + " | load average (max) | exit |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
