@@ -90,7 +90,9 @@ class ClusterFaultsIT {
    * The stage that reads the splits and writes the buckets' shuffle (the map side of Beam's
    * GroupByKey on the Spark runner); before it, a stage spreads the splits, after it the publishing.
    */
-  private static final String READ_STAGE = "mapPartitionsToPair at GroupNonMergingWindowsFunctions";
+  // The stage that reads the splits and writes the grouping's shuffle: the map side of the sorted
+  // grouping (GroupIntoBuckets' SortedGroupingWindows), as the Spark UI names it.
+  private static final String READ_STAGE = "flatMapToPair at GroupNonMergingWindowsFunctions";
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @TempDir static Path dir;
