@@ -73,12 +73,18 @@ public final class Bench {
     }
   }
 
-  public static void main(String[] args) throws Exception {
+  /** The benches' {@code --name=value} arguments, by name. */
+  static Map<String, String> options(String[] args) {
     Map<String, String> options = new TreeMap<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
       options.put(arg.substring(2, eq), arg.substring(eq + 1));
     }
+    return options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
     long rows = Long.parseLong(options.getOrDefault("rows", "1000000"));
     String bootstrap = options.getOrDefault("bootstrapServers", "127.0.0.1:9092");
     String heap = options.getOrDefault("heap", "4g");

@@ -20,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -119,11 +118,7 @@ public final class IncrementalBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new TreeMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      options.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> options = Bench.options(args);
     Path docs = Path.of(options.getOrDefault("docs", "docs"));
     if (options.containsKey("reportOnly")) {
       IncrementalReport.write(docs); // after editing a note in docs/bench/incremental-*.json
@@ -200,7 +195,7 @@ public final class IncrementalBench {
   private Bench.Result publish(TableFigures figures, Table table, String topic, String stepName,
       List<String> more) throws Exception {
     Path reports = work.resolve(figures.name).resolve(stepName.replace(' ', '-'));
-    deleteRecursively(reports);
+    SparkDeltaTable.deleteRecursively(reports);
     List<String> command = java(List.of("io.predictionrelay.PublishPredictions",
         "--input=" + table.input(), "--bootstrapServers=" + bootstrap, "--topic=" + topic,
         "--deadLetterDir=target/bench/dead-letters", "--reportDir=" + reports,
@@ -395,7 +390,7 @@ public final class IncrementalBench {
           throw new IOException("writing " + kept + " failed: see target/bench/");
         }
       }
-      deleteRecursively(path);
+      SparkDeltaTable.deleteRecursively(path);
       try (Stream<Path> files = Files.walk(kept)) {
         for (Path file : files.toList()) {
           Path copy = path.resolve(kept.relativize(file).toString());
@@ -413,7 +408,7 @@ public final class IncrementalBench {
     @Override
     public Set<String> change() throws Exception {
       Path out = work.resolve(figures.name).resolve("update");
-      deleteRecursively(out);
+      SparkDeltaTable.deleteRecursively(out);
       Bench.Result update = step(figures, "update", "Spark: UPDATE … SET " + SparkDeltaTable.SET + " WHERE "
           + SparkDeltaTable.CHANGED + ", then the updated ids listed",
           java(List.of(SparkDeltaTable.class.getName(), "update", path.toString(), out.toString())));
@@ -508,14 +503,4 @@ public final class IncrementalBench {
     return found;
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

@@ -99,7 +99,8 @@ public final class SparkDeltaTable {
     return "delta.`" + table + "`";
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes a directory and everything under it; nothing when it is not there. */
+  static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
