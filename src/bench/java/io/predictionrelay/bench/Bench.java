@@ -29,7 +29,8 @@ import org.apache.kafka.common.header.Header;
  *
  * <pre>Bench --rows=1000000 [--bootstrapServers=127.0.0.1:9092] [--heap=4g]
  *       [--contenders=pipeline,spark,floor,floor-parallel,pipeline-bundle,pipeline-flink,pipeline-compact]
- *       [--brokerPid=.local/kafka/broker.pid] [--jvmArgs="-XX:..."] [--pipelineArgs="--..."]</pre>
+ *       [--brokerPid=.local/kafka/broker.pid] [--jvmArgs="-XX:..."] [--pipelineArgs="--..."]
+ * Bench --reportOnly=true   (docs/benchmarks.md again from docs/bench/results-*.json)</pre>
  */
 public final class Bench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -58,6 +59,8 @@ public final class Bench {
     public double gcPauseSeconds = -1;
     /** The machine's highest 1-minute load average while this ran (a shared machine shows here); -1 if unknown. */
     public double peakLoadAverage = -1;
+    /** The contender's {@code -Xmx}, e.g. {@code 2g}; null in results written before it was recorded. */
+    public String heap;
     public String extra = "";
 
     double rowsPerSecond() {
@@ -99,6 +102,10 @@ public final class Bench {
         .filter(s -> !s.isBlank()).toList();
     int cores = Runtime.getRuntime().availableProcessors();
 
+    if (options.containsKey("reportOnly")) {
+      BenchReport.write(docs); // docs/benchmarks.md again from docs/bench/results-*.json
+      return;
+    }
     generateIfMissing(data, rows);
 
     // Read the data once so that every contender finds it in the page cache: the first one would
@@ -124,6 +131,7 @@ public final class Bench {
       Result result = new Result();
       result.name = contender;
       result.rows = rows;
+      result.heap = heap;
       switch (contender) {
         case "pipeline", "pipeline-compact", "pipeline-bundle", "pipeline-flink" -> {
           String variantArgs = switch (contender) {
@@ -165,6 +173,9 @@ public final class Bench {
       count(bootstrap, topic, result);
       try (KafkaTopics topics = KafkaTopics.connect(bootstrap, Map.of(), Duration.ofSeconds(30))) {
         topics.deleteTopic(topic);
+        if (contender.startsWith("pipeline")) {
+          topics.deleteTopic(topic + ".runs"); // the run records the pipeline keeps beside its topic
+        }
       }
       System.out.printf("  %s: %.1f s wall, %.1f s CPU (%.2f s per million rows), broker %.1f s CPU, %.0f MB peak RSS,"
           + " %.1f s GC pauses, %,d messages, %,d predictions, exit %d%n",

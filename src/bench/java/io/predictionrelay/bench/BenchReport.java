@@ -50,14 +50,15 @@ final class BenchReport {
     for (Map.Entry<Long, List<Bench.Result>> size : bySize.entrySet()) {
       md.append(String.format("## %,d rows%n%n", size.getKey()));
       md.append("| contender | wall s | rows/s | JSON MB/s | messages | predictions | CPU s | CPU s per M rows"
-          + " | broker CPU s | peak RSS MB | GC pause s | exit |\n");
-      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+          + " | broker CPU s | heap | peak RSS MB | GC pause s | exit |\n");
+      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       Bench.Result pipeline = null;
       for (Bench.Result r : size.getValue()) {
-        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.2f | %s | %.0f | %s | %d |%n",
+        md.append(String.format("| %s | %.1f | %,.0f | %.1f | %,d | %,d | %.1f | %.2f | %s | %s | %.0f | %s | %d |%n",
             r.description, r.wallSeconds, r.rowsPerSecond(), r.jsonMbPerSecond(), r.messages,
             r.predictions, r.cpuSeconds, r.cpuPerMillionRows(),
-            r.brokerCpuSeconds < 0 ? "–" : String.format("%.1f", r.brokerCpuSeconds), r.peakRssMb,
+            r.brokerCpuSeconds < 0 ? "–" : String.format("%.1f", r.brokerCpuSeconds),
+            r.heap == null ? "–" : r.heap, r.peakRssMb,
             r.gcPauseSeconds < 0 ? "–" : String.format("%.1f", r.gcPauseSeconds), r.exitCode));
         if (r.name.equals("pipeline")) {
           pipeline = r;
