@@ -79,7 +79,9 @@ public final class RunnerDefaults {
    * partition once had to stay small: with 2 partitions, 10M rows ran out of a 2 GB heap;
    * {@code GroupIntoBuckets} now groups outside that path, streamed, so partitions bound what a lost
    * task sends again, not memory.) {@code spark.serializer}: Kryo, as
-   * Beam's Kryo registrator presumes, for the shuffle records.
+   * Beam's Kryo registrator presumes, for the shuffle records. {@code
+   * spark.shuffle.sort.bypassMergeThreshold}: 0, so that every shuffle is written by Spark's sort
+   * writer, one file per map task, and never by its bypass writer.
    */
   public static Map<String, String> sparkSettings(PipelineOptions options, long totalRows) {
     Map<String, String> settings = new LinkedHashMap<>();
