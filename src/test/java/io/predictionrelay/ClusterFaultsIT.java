@@ -87,11 +87,10 @@ class ClusterFaultsIT {
   private static final int DRIVER_KILL_BUCKETS = 4;
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
-   * The stage that reads the splits and writes the buckets' shuffle (the map side of Beam's
-   * GroupByKey on the Spark runner); before it, a stage spreads the splits, after it the publishing.
+   * The stage that reads the splits and writes the buckets' shuffle, as the Spark UI names it: the map
+   * side of the sorted grouping (GroupIntoBuckets' SortedGroupingWindows). Before it, a stage spreads
+   * the splits; after it, the publishing.
    */
-  // The stage that reads the splits and writes the grouping's shuffle: the map side of the sorted
-  // grouping (GroupIntoBuckets' SortedGroupingWindows), as the Spark UI names it.
   private static final String READ_STAGE = "flatMapToPair at GroupNonMergingWindowsFunctions";
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();

@@ -88,13 +88,17 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = options(args);
+    Path docs = Path.of(options.getOrDefault("docs", "docs"));
+    if (options.containsKey("reportOnly")) {
+      BenchReport.write(docs); // docs/benchmarks.md again from docs/bench/results-*.json
+      return;
+    }
     long rows = Long.parseLong(options.getOrDefault("rows", "1000000"));
     String bootstrap = options.getOrDefault("bootstrapServers", "127.0.0.1:9092");
     String heap = options.getOrDefault("heap", "4g");
     List<String> contenders =
         List.of(options.getOrDefault("contenders", String.join(",", CONTENDERS)).split(","));
     Path data = Path.of(options.getOrDefault("data", "data/bench-" + rows));
-    Path docs = Path.of(options.getOrDefault("docs", "docs"));
     String producerConfig = options.getOrDefault("producerConfig", "");
     String classpath = "target/classes:" + Files.readString(Path.of("target/bench-classpath.txt")).trim();
     Path brokerPid = Path.of(options.getOrDefault("brokerPid", ".local/kafka/broker.pid"));
@@ -102,10 +106,6 @@ public final class Bench {
         .filter(s -> !s.isBlank()).toList();
     int cores = Runtime.getRuntime().availableProcessors();
 
-    if (options.containsKey("reportOnly")) {
-      BenchReport.write(docs); // docs/benchmarks.md again from docs/bench/results-*.json
-      return;
-    }
     generateIfMissing(data, rows);
 
     // Read the data once so that every contender finds it in the page cache: the first one would

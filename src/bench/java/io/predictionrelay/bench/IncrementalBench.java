@@ -502,5 +502,4 @@ public final class IncrementalBench {
     }
     return found;
   }
-
 }
